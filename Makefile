@@ -1,0 +1,61 @@
+# NIC — the two front-door commands are `make demo` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+NIC_RELEASE := target/release/nic
+NIC_DEBUG := target/debug/nic
+DEMO_DATA ?= nic-data
+PORT ?= 5000
+
+.PHONY: all model build demo test test-rust test-ui test-llm test-deploy fmt lint bench clean-data
+
+all: build
+
+## Fetch the embedding model into models/ (idempotent; offline after the first fetch).
+model:
+	@bash scripts/fetch-model.sh
+
+build:
+	$(CARGO) build --release -p nic
+
+## Set everything up and run the main job on its embedded defaults.
+demo: model build
+	$(NIC_RELEASE) ingest examples/manuals --data-dir $(DEMO_DATA)
+	$(NIC_RELEASE) search "torque for the brake caliper bolts" --k 3 --data-dir $(DEMO_DATA)
+	$(NIC_RELEASE) ask "How do I test the alternator charging voltage?" --data-dir $(DEMO_DATA)
+	@echo "Serving the web UI on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	NOVA_PORT=$(PORT) $(NIC_RELEASE) serve --data-dir $(DEMO_DATA)
+
+## The whole test suite: Rust unit + integration tests with the real model, the safety
+## evaluation, the browser tests, the LLM protocol tests and the deployment file checks.
+test: model
+	$(CARGO) build --workspace --tests --bins
+	$(MAKE) test-rust
+	$(MAKE) test-ui
+	$(MAKE) test-llm
+	$(MAKE) test-deploy
+
+test-rust:
+	$(CARGO) test --workspace --no-fail-fast
+
+test-ui:
+	bash scripts/test-ui.sh
+
+test-llm:
+	bash scripts/test-llm.sh
+
+test-deploy:
+	bash scripts/validate-deploy.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: model build
+	$(NIC_RELEASE) bench ingest ../shared/corpus --data-dir bench-out/data
+	$(NIC_RELEASE) bench search --data-dir bench-out/data
+
+clean-data:
+	rm -rf $(DEMO_DATA)

@@ -1,0 +1,187 @@
+//! The pure-Rust PDF path, run on a detachable worker thread.
+//!
+//! `lopdf`/`pdf-extract` are written for well-formed files and `unwrap` freely; real manuals
+//! are not always well formed. Everything here runs under `catch_unwind` on a named thread,
+//! whose panic messages are kept out of stderr by a panic hook that only silences that
+//! thread (the message becomes a per-page warning instead).
+
+use crate::ExtractError;
+use lopdf::{Document, Object};
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Once};
+use std::thread;
+use std::time::Duration;
+
+const WORKER_NAME: &str = "nic-pdf-extract";
+/// Deeply nested objects recurse in the parser; a roomy stack (virtual memory, only touched
+/// pages cost RAM) keeps such files from overflowing it.
+const WORKER_STACK: usize = 64 << 20;
+
+/// Text per page as laid out by `pdf-extract`, plus what the document says about itself.
+#[derive(Debug, Default)]
+pub(crate) struct RawPdf {
+    /// `(1-based page number, raw text)`, one entry per page of the document.
+    pub pages: Vec<(u32, String)>,
+    pub title: Option<String>,
+    /// Outline entries `(level, title, page)`.
+    pub toc: Vec<(usize, String, u32)>,
+    pub warnings: Vec<String>,
+}
+
+/// Runs [`extract_pure`] on a worker thread and waits at most `timeout`.
+pub(crate) fn extract_with_limit(bytes: Vec<u8>, timeout: Duration) -> Result<RawPdf, ExtractError> {
+    quiet_worker_panics();
+    let (tx, rx) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel_worker = Arc::clone(&cancel);
+    let handle = thread::Builder::new()
+        .name(WORKER_NAME.into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| extract_pure(&bytes, &cancel_worker)))
+                .unwrap_or_else(|p| Err(ExtractError::PdfCrashed(panic_message(p.as_ref()))));
+            let _ = tx.send(result);
+        })
+        .map_err(ExtractError::Io)?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => {
+            let _ = handle.join();
+            result
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            // Ask the worker to stop at the next page and leave it detached.
+            cancel.store(true, Ordering::Relaxed);
+            Err(ExtractError::PdfTimeout {
+                secs: timeout.as_secs_f64(),
+            })
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(ExtractError::PdfCrashed(
+            "the extractor thread ended without a result".into(),
+        )),
+    }
+}
+
+fn extract_pure(bytes: &[u8], cancel: &AtomicBool) -> Result<RawPdf, ExtractError> {
+    let doc = Document::load_mem(bytes).map_err(classify)?;
+    if doc.is_encrypted() {
+        return Err(ExtractError::PdfEncrypted);
+    }
+    let page_ids = doc.get_pages();
+    if page_ids.is_empty() {
+        return Err(ExtractError::PdfDamaged("no pages found".into()));
+    }
+    let mut raw = RawPdf {
+        title: info_title(&doc),
+        ..RawPdf::default()
+    };
+    match panic::catch_unwind(AssertUnwindSafe(|| doc.get_toc())) {
+        Ok(Ok(toc)) => {
+            raw.toc = toc
+                .toc
+                .into_iter()
+                .map(|t| (t.level, t.title, t.page as u32))
+                .collect();
+        }
+        Ok(Err(_)) => {} // no outline: headings are detected from the text instead
+        Err(_) => raw.warnings.push("the PDF outline could not be read".into()),
+    }
+    for &number in page_ids.keys() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ExtractError::PdfCrashed("cancelled after the time limit".into()));
+        }
+        let text = panic::catch_unwind(AssertUnwindSafe(|| page_text(&doc, number)));
+        let text = match text {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                raw.warnings.push(format!("page {number}: text extraction failed: {e}"));
+                String::new()
+            }
+            Err(p) => {
+                raw.warnings.push(format!(
+                    "page {number}: text extractor crashed: {}",
+                    panic_message(p.as_ref())
+                ));
+                String::new()
+            }
+        };
+        raw.pages.push((number, text));
+    }
+    Ok(raw)
+}
+
+fn page_text(doc: &Document, number: u32) -> Result<String, pdf_extract::OutputError> {
+    let mut s = String::new();
+    {
+        let mut out = pdf_extract::PlainTextOutput::new(&mut s);
+        pdf_extract::output_doc_page(doc, &mut out, number)?;
+    }
+    Ok(s)
+}
+
+fn classify(e: lopdf::Error) -> ExtractError {
+    match e {
+        lopdf::Error::Decryption(_) | lopdf::Error::AlreadyEncrypted => ExtractError::PdfEncrypted,
+        other => ExtractError::PdfDamaged(other.to_string()),
+    }
+}
+
+/// The Info dictionary's `Title`, decoded (UTF-16 with a BOM, else PDFDocEncoding ≈ Latin-1).
+fn info_title(doc: &Document) -> Option<String> {
+    let info = match doc.trailer.get(b"Info").ok()? {
+        Object::Reference(id) => doc.get_dictionary(*id).ok()?,
+        Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    let bytes = match info.get(b"Title").ok()? {
+        Object::String(b, _) => b.clone(),
+        Object::Reference(id) => match doc.get_object(*id).ok()? {
+            Object::String(b, _) => b.clone(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let text = decode_pdf_string(&bytes);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+fn decode_pdf_string(b: &[u8]) -> String {
+    let utf16 = |be: bool| {
+        let units: Vec<u16> = b[2..]
+            .chunks_exact(2)
+            .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match b {
+        [0xfe, 0xff, ..] => utf16(true),
+        [0xff, 0xfe, ..] => utf16(false),
+        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        _ => b.iter().map(|&c| c as char).filter(|c| !c.is_control()).collect(),
+    }
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Installs (once) a panic hook that keeps worker-thread panics off stderr and forwards
+/// every other panic to the previous hook.
+fn quiet_worker_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if thread::current().name() == Some(WORKER_NAME) {
+                tracing::debug!("pdf extractor panicked: {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}

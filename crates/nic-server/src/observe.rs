@@ -1,0 +1,80 @@
+//! What the server records about each answer (metrics) and reports about the LLM.
+
+use crate::state::SharedState;
+use nic_answer::AskResponse;
+use nic_ops::metrics::Phase;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub fn record_answer(state: &SharedState, r: &AskResponse, total: Duration) {
+    let m = &state.metrics;
+    m.queries_total.with(&[r.status.as_str()]).inc();
+    let ms = |v: f64| Duration::from_secs_f64((v / 1000.0).max(0.0));
+    m.observe_phase(Phase::Embed, ms(r.timings_ms.embed));
+    m.observe_phase(Phase::Retrieval, ms(r.timings_ms.retrieve));
+    if r.timings_ms.generate > 0.0 {
+        m.observe_phase(Phase::Llm, ms(r.timings_ms.generate));
+    }
+    m.observe_phase(Phase::Total, total);
+    // Every ask passes the triage; record which checks fired.
+    let t = &r.safety.triggers;
+    let fired = |prefix: &str| t.iter().any(|x| x.starts_with(prefix));
+    for (check, prefix) in [
+        ("emergency", "emergency"),
+        ("unsafe_intent", "unsafe"),
+        ("prompt_injection", "injection"),
+        ("false_premise", "false_premise"),
+    ] {
+        let passed = if fired(prefix) || (check == "prompt_injection" && fired("prompt_injection")) {
+            "false"
+        } else {
+            "true"
+        };
+        m.safety_checks_total.with(&[check, passed]).inc();
+    }
+}
+
+pub fn llm_status(state: &SharedState) -> Value {
+    match state.engine.llm() {
+        None => json!({"backend": "none", "model": null, "breaker": "closed"}),
+        Some(llm) => {
+            let b = llm.breaker_state();
+            json!({
+                "backend": llm.backend(),
+                "model": llm.model(),
+                "breaker": b.state,
+                "retry_in_s": b.retry_in_s,
+            })
+        }
+    }
+}
+
+/// Copies the engine's counters into the Prometheus gauges and counters before a render.
+/// Counters only move forward: the delta since the last render is added.
+pub fn refresh_gauges(state: &SharedState) {
+    let m = &state.metrics;
+    let mut last = state.last_cache_counts.lock();
+    for c in state.engine.cache_stats() {
+        let name = c.name;
+        m.cache_bytes.with(&[name]).set(c.bytes as f64);
+        m.cache_entries.with(&[name]).set(c.entries as f64);
+        let prev = last.entry(name).or_insert((0, 0, 0));
+        m.cache_hits_total.with(&[name]).inc_by(c.hits.saturating_sub(prev.0));
+        m.cache_misses_total.with(&[name]).inc_by(c.misses.saturating_sub(prev.1));
+        m.cache_evictions_total.with(&[name]).inc_by(c.evictions.saturating_sub(prev.2));
+        *prev = (c.hits.max(prev.0), c.misses.max(prev.1), c.evictions.max(prev.2));
+    }
+    let s = state.engine.sessions().stats();
+    m.sessions_active.set(s.active as f64);
+    let r = state.engine.retriever();
+    m.index_chunks.set(r.generation().len() as f64);
+    m.index_generation.set(r.generation().id() as f64);
+    if let Some(llm) = state.engine.llm() {
+        let mut last = state.last_llm_counts.lock();
+        for (outcome, n) in llm.outcome_counts() {
+            let prev = last.entry(outcome).or_insert(0);
+            m.llm_requests_total.with(&[outcome]).inc_by(n.saturating_sub(*prev));
+            *prev = n.max(*prev);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! `/api/*`: ask, search, retrieve (upstream-compatible), sessions, reload, status.
+
+use crate::admission::admit;
+use crate::body::{parse_json, validate_text};
+use crate::error::ApiError;
+use crate::middleware::{ClientId, RequestId};
+use crate::state::SharedState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use nic_answer::{AskMode, AskRequest};
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Instant;
+
+#[derive(Deserialize)]
+struct AskBody {
+    question: String,
+    session_id: Option<String>,
+    domain: Option<String>,
+    mode: Option<String>,
+    top_k: Option<usize>,
+    /// Upstream clients send `fallback`; extractive fallback is always on here.
+    #[allow(dead_code)]
+    fallback: Option<serde_json::Value>,
+}
+
+fn parse_mode(m: Option<&str>) -> Result<AskMode, ApiError> {
+    match m.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("auto") => Ok(AskMode::Auto),
+        Some("extractive") | Some("retrieval") | Some("offline") => Ok(AskMode::Extractive),
+        Some("generative") | Some("llm") => Ok(AskMode::Generative),
+        Some(_) => Err(ApiError::bad_request(
+            "`mode` must be one of auto, extractive, generative",
+        )),
+    }
+}
+
+pub async fn ask(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(client): Extension<ClientId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let rid_s = rid.0.clone();
+    match ask_inner(&state, rid, client, headers, body).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status.is_server_error() && e.code != "internal" {
+                // shed: counted by admission
+            }
+            state.metrics.queries_total.with(&["error"]).inc();
+            e.with_request_id(&rid_s).into_response()
+        }
+    }
+}
+
+async fn ask_inner(
+    state: &SharedState,
+    rid: RequestId,
+    client: ClientId,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let b: AskBody = parse_json(&headers, body)?;
+    let question = validate_text("question", &b.question)?;
+    let mode = parse_mode(b.mode.as_deref())?;
+    if let Some(k) = b.top_k {
+        if k == 0 || k > 20 {
+            return Err(ApiError::bad_request("`top_k` must be between 1 and 20"));
+        }
+    }
+    let _permit = admit(state).await?;
+    let started = Instant::now();
+    let req = AskRequest {
+        question,
+        session_id: b.session_id,
+        domain: b.domain,
+        mode,
+        top_k: b.top_k,
+        client_id: client.0,
+        request_id: rid.0,
+    };
+    let resp = state.engine.ask(req).await.map_err(ApiError::internal)?;
+    crate::observe::record_answer(state, &resp, started.elapsed());
+    Ok(Json(resp).into_response())
+}
+
+#[derive(Deserialize)]
+struct SearchBody {
+    query: String,
+    k: Option<usize>,
+    domain: Option<String>,
+}
+
+async fn run_search(
+    state: &SharedState,
+    query: String,
+    k: usize,
+    domain: Option<String>,
+) -> Result<nic_retrieve::SearchOutcome, ApiError> {
+    let _permit = admit(state).await?;
+    let engine = state.engine.clone();
+    let t = Instant::now();
+    let out = tokio::task::spawn_blocking(move || engine.retrieve_blocking(&query, k, domain.as_deref()))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    state
+        .metrics
+        .observe_phase(nic_ops::metrics::Phase::Retrieval, t.elapsed());
+    Ok(out)
+}
+
+fn check_k(k: Option<usize>, default: usize) -> Result<usize, ApiError> {
+    match k {
+        None => Ok(default),
+        Some(k) if (1..=100).contains(&k) => Ok(k),
+        Some(_) => Err(ApiError::bad_request("`k` must be between 1 and 100")),
+    }
+}
+
+pub async fn search(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let inner = async {
+        let b: SearchBody = parse_json(&headers, body)?;
+        let query = validate_text("query", &b.query)?;
+        let k = check_k(b.k, 5)?;
+        let out = run_search(&state, query.clone(), k, b.domain).await?;
+        let results: Vec<_> = out
+            .hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let c = &h.chunk.chunk;
+                json!({
+                    "rank": i + 1, "score": h.score, "cosine": h.cosine, "bm25": h.bm25,
+                    "doc": c.doc, "title": c.title, "domain": c.domain, "page": c.page,
+                    "section": c.section_display(), "chunk_id": h.chunk.chunk_id,
+                    "snippet": nic_answer::engine::snippet(&c.text, 400),
+                })
+            })
+            .collect();
+        Ok::<_, ApiError>(Json(json!({
+            "query": query, "results": results, "request_id": rid.0,
+            "timings_ms": {"embed": out.timings.embed_ms, "lexical": out.timings.lexical_ms,
+                           "vector": out.timings.vector_ms, "fuse": out.timings.fuse_ms},
+        })))
+    };
+    match inner.await {
+        Ok(j) => j.into_response(),
+        Err(e) => e.with_request_id(&rid.0).into_response(),
+    }
+}
+
+/// Upstream-compatible retrieval: `[{text, source, page, confidence}]`.
+pub async fn retrieve(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let inner = async {
+        let b: SearchBody = parse_json(&headers, body)?;
+        let query = validate_text("query", &b.query)?;
+        let k = check_k(b.k, 5)?;
+        let out = run_search(&state, query, k, b.domain).await?;
+        let items: Vec<_> = out
+            .hits
+            .iter()
+            .map(|h| {
+                json!({"text": h.chunk.chunk.text, "source": h.chunk.chunk.doc,
+                       "page": h.chunk.chunk.page, "confidence": h.score})
+            })
+            .collect();
+        Ok::<_, ApiError>(Json(serde_json::Value::Array(items)))
+    };
+    match inner.await {
+        Ok(j) => j.into_response(),
+        Err(e) => e.with_request_id(&rid.0).into_response(),
+    }
+}
+
+fn valid_session_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+pub async fn get_session(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(client): Extension<ClientId>,
+    Path(id): Path<String>,
+) -> Response {
+    if !valid_session_id(&id) {
+        return ApiError::bad_request("malformed session id").with_request_id(&rid.0).into_response();
+    }
+    match state.engine.sessions().get(&id, &client.0) {
+        Some(s) => Json(s).into_response(),
+        None => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such session")
+            .with_request_id(&rid.0)
+            .into_response(),
+    }
+}
+
+pub async fn delete_session(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(client): Extension<ClientId>,
+    Path(id): Path<String>,
+) -> Response {
+    if !valid_session_id(&id) {
+        return ApiError::bad_request("malformed session id").with_request_id(&rid.0).into_response();
+    }
+    if state.engine.sessions().delete(&id, &client.0) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such session")
+            .with_request_id(&rid.0)
+            .into_response()
+    }
+}
+
+pub async fn status(State(state): State<SharedState>) -> Response {
+    let r = state.engine.retriever();
+    let g = r.generation();
+    let domains: Vec<_> = g
+        .domains()
+        .into_iter()
+        .map(|(name, chunks)| json!({"name": name, "chunks": chunks}))
+        .collect();
+    Json(json!({
+        "version": nic_core::VERSION,
+        "uptime_s": state.started.elapsed().as_secs(),
+        "generation": g.id(),
+        "documents": g.documents(),
+        "chunks": g.len(),
+        "domains": domains,
+        "embedder": {"model_id": r.embedder().model_id(), "loaded": state.embedder.is_loaded()},
+        "llm": crate::observe::llm_status(&state),
+        "confidence_threshold": state.config.confidence_threshold,
+        "sessions": state.engine.sessions().stats(),
+    }))
+    .into_response()
+}
+
+/// Re-scans the catalog's corpus roots and publishes a new generation; requests in
+/// flight keep the generation they started with.
+pub async fn reload(State(state): State<SharedState>, Extension(rid): Extension<RequestId>) -> Response {
+    let Ok(_guard) = state.reload_lock.try_lock() else {
+        return ApiError::busy("reload_in_progress", "a reload is already running", 30)
+            .with_request_id(&rid.0)
+            .into_response();
+    };
+    let st = state.clone();
+    let res = tokio::task::spawn_blocking(move || crate::reload::reload_blocking(&st)).await;
+    match res {
+        Ok(Ok(report)) => Json(report).into_response(),
+        Ok(Err(e)) => ApiError::new(StatusCode::CONFLICT, "reload_failed", e)
+            .with_request_id(&rid.0)
+            .into_response(),
+        Err(e) => ApiError::internal(e).with_request_id(&rid.0).into_response(),
+    }
+}

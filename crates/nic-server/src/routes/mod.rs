@@ -1,0 +1,3 @@
+pub mod api;
+pub mod ops;
+pub mod ui;

@@ -1,0 +1,50 @@
+//! Shared server state: the engine, the admission control (workers, queue, rate limits,
+//! memory shedding) and what `/health` and `/metrics` report.
+
+use crate::ratelimit::RateLimiter;
+use nic_answer::Engine;
+use nic_core::NicConfig;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub config: NicConfig,
+    pub started: Instant,
+    pub workers: Arc<Semaphore>,
+    pub waiting: AtomicUsize,
+    pub inflight: AtomicUsize,
+    pub rate: RateLimiter,
+    pub memory: nic_ops::memory::MemoryMonitor,
+    pub metrics: nic_ops::metrics::NicMetrics,
+    /// Serialises `/api/reload` (one ingest at a time).
+    pub reload_lock: tokio::sync::Mutex<()>,
+    /// Weights of the embedding model, for `/health` and `/debug/memory`.
+    pub embedder: Arc<nic_embed::LazyEmbedder>,
+    /// Last LLM health probe (background task), for `/health`.
+    pub llm_reachable: std::sync::atomic::AtomicBool,
+    /// Counter values already exported to Prometheus (counters only add deltas).
+    pub last_cache_counts: parking_lot::Mutex<std::collections::HashMap<&'static str, (u64, u64, u64)>>,
+    pub last_llm_counts: parking_lot::Mutex<std::collections::HashMap<&'static str, u64>>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// Decrements a counter when dropped (in-flight and queue accounting that survives
+/// cancellation: a client that goes away still releases its slot).
+pub struct CountGuard<'a>(pub &'a AtomicUsize);
+
+impl<'a> CountGuard<'a> {
+    pub fn enter(c: &'a AtomicUsize) -> Self {
+        c.fetch_add(1, Ordering::SeqCst);
+        Self(c)
+    }
+}
+
+impl Drop for CountGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,208 @@
+//! `nic bench`: figures, not tests. Ingest throughput and memory; retrieval latency per
+//! mode with and without query embedding; RSS split into anon (heap) and file (mapped
+//! index pages) because only the former is memory the process really owns.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use nic_core::NicConfig;
+use nic_retrieve::{Retriever, RetrieverConfig, SearchRequest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Ingest DIR from scratch into --data-dir and report throughput and peak memory.
+    Ingest {
+        dir: PathBuf,
+        /// Keep an existing index in --data-dir (measures an incremental run).
+        #[arg(long)]
+        incremental: bool,
+    },
+    /// Query latency over the index in --data-dir: lexical, vector and hybrid, with and
+    /// without query embedding.
+    Search {
+        /// One query per line (default: bench/queries.txt).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Rounds over the query list.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+    },
+}
+
+pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Ingest { dir, incremental } => bench_ingest(cfg, dir, incremental),
+        BenchCommand::Search { queries, rounds, k } => bench_search(cfg, queries, rounds, k),
+    }
+}
+
+/// Selected lines of /proc/self/status, in bytes.
+pub fn proc_status() -> std::collections::HashMap<String, u64> {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            let kb: u64 = v.trim().strip_suffix("kB")?.trim().parse().ok()?;
+            Some((k.to_string(), kb * 1024))
+        })
+        .collect()
+}
+
+fn mb(b: u64) -> f64 {
+    b as f64 / 1048576.0
+}
+
+fn dir_bytes(p: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => total += dir_bytes(&e.path()),
+                Ok(_) => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<ExitCode> {
+    if !incremental && cfg.data_dir.exists() {
+        std::fs::remove_dir_all(&cfg.data_dir)
+            .with_context(|| format!("clearing {}", cfg.data_dir.display()))?;
+    }
+    let embedder = crate::engine::embedder(cfg)?;
+    let opts = crate::cmd_ingest::options(cfg, vec![dir.clone()], false);
+    let t = Instant::now();
+    let report = nic_index::ingest(&cfg.data_dir, &opts, embedder.as_ref(), &|_| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    let st = proc_status();
+    println!("bench ingest {}", dir.display());
+    println!("  batch size          {}", cfg.batch_size);
+    println!("  files               {} ({} failed)", report.files_total, report.failed.len());
+    println!("  pages               {} ({} without text)", report.pages, report.empty_pages);
+    println!("  chunks              {}", report.chunks);
+    println!("  wall time           {secs:.1} s");
+    println!("  chunks/s            {:.1}", report.chunks as f64 / secs.max(1e-9));
+    println!("  peak RSS (VmHWM)    {:.0} MB", mb(st.get("VmHWM").copied().unwrap_or(0)));
+    println!(
+        "  RSS at end          {:.0} MB (anon {:.0} MB, file {:.0} MB)",
+        mb(st.get("VmRSS").copied().unwrap_or(0)),
+        mb(st.get("RssAnon").copied().unwrap_or(0)),
+        mb(st.get("RssFile").copied().unwrap_or(0))
+    );
+    println!("  index on disk       {:.1} MB", mb(dir_bytes(&cfg.data_dir)));
+    for f in report.failed.iter().take(20) {
+        println!("  failed: {}: {}", f.path, f.reason);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn default_queries() -> PathBuf {
+    PathBuf::from("bench/queries.txt")
+}
+
+fn bench_search(
+    cfg: &NicConfig,
+    queries: Option<PathBuf>,
+    rounds: usize,
+    k: usize,
+) -> Result<ExitCode> {
+    let path = queries.unwrap_or_else(default_queries);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading queries from {}", path.display()))?;
+    let queries: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    anyhow::ensure!(!queries.is_empty(), "no queries in {}", path.display());
+
+    let t = Instant::now();
+    let hybrid = crate::engine::retriever(cfg)?;
+    let open_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let vector_only = Retriever::new(
+        hybrid.generation().clone(),
+        hybrid.embedder().clone(),
+        RetrieverConfig {
+            hybrid: false,
+            ..RetrieverConfig::from_config(cfg)
+        },
+    );
+    // Warm-up: load the model, fault in the index, and precompute the query vectors.
+    let t = Instant::now();
+    let vectors: Vec<Vec<f32>> = queries
+        .iter()
+        .map(|q| hybrid.embed_query(q))
+        .collect::<Result<_, _>>()?;
+    let embed_all_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "bench search: {} queries x {} rounds, k={}, {} chunks, index opened in {:.1} ms",
+        queries.len(),
+        rounds,
+        k,
+        hybrid.generation().len(),
+        open_ms
+    );
+    println!(
+        "  query embedding: {:.2} ms mean (first pass incl. model load {:.0} ms total)",
+        embed_all_ms / queries.len() as f64,
+        embed_all_ms
+    );
+    println!("  {:<28} {:>9} {:>9} {:>9}", "mode", "p50 ms", "p95 ms", "p99 ms");
+    type Case<'a> = (&'a str, &'a Retriever, bool, bool);
+    let cases: [Case; 5] = [
+        ("lexical", &hybrid, true, false),
+        ("vector (pre-embedded)", &vector_only, false, false),
+        ("vector (with embedding)", &vector_only, false, true),
+        ("hybrid (pre-embedded)", &hybrid, false, false),
+        ("hybrid (with embedding)", &hybrid, false, true),
+    ];
+    for (name, r, lexical_only, embed) in cases {
+        let mut lat = Vec::with_capacity(queries.len() * rounds);
+        for _ in 0..rounds {
+            for (q, v) in queries.iter().zip(&vectors) {
+                let req = SearchRequest {
+                    query: q.clone(),
+                    k,
+                    domain: None,
+                    query_vector: if embed || lexical_only { None } else { Some(v.clone()) },
+                    lexical_only,
+                };
+                let t = Instant::now();
+                r.search(&req)?;
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "  {:<28} {:>9.2} {:>9.2} {:>9.2}",
+            name,
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.95),
+            percentile(&lat, 0.99)
+        );
+    }
+    let st = proc_status();
+    println!(
+        "  RSS after run: {:.0} MB (anon {:.0} MB, file {:.0} MB), peak {:.0} MB",
+        mb(st.get("VmRSS").copied().unwrap_or(0)),
+        mb(st.get("RssAnon").copied().unwrap_or(0)),
+        mb(st.get("RssFile").copied().unwrap_or(0)),
+        mb(st.get("VmHWM").copied().unwrap_or(0))
+    );
+    Ok(ExitCode::SUCCESS)
+}
