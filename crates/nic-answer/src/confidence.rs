@@ -11,23 +11,28 @@
 
 use nic_retrieve::{cosine_to_unit, QuerySignals};
 
-/// Logistic weights: (cosine, lexical, coverage, agreement, unseen, bias).
-const W_COSINE: f32 = 5.0;
-const W_LEXICAL: f32 = 1.5;
-const W_COVERAGE: f32 = 3.0;
-const W_AGREEMENT: f32 = 0.5;
-const W_UNSEEN: f32 = -3.0;
-const BIAS: f32 = -4.6;
+/// Logistic weights, fitted by `scripts/fit-confidence.py` on the calibration sets.
+const W_COSINE: f32 = 2.54;
+const W_LEXICAL: f32 = 2.27;
+const W_COVERAGE: f32 = 2.18;
+const W_AGREEMENT: f32 = 0.37;
+const W_UNSEEN: f32 = -3.01;
+/// Semantic and lexical evidence must agree: a chunk that shares the question's words
+/// but not its meaning ("the meaning of life" vs "service life") gets little from either.
+const W_COSINE_X_COVERAGE: f32 = 2.10;
+const BIAS: f32 = -2.65;
 
 pub fn confidence(s: &QuerySignals) -> f32 {
     if s.best_score <= 0.0 && s.best_cosine <= 0.0 {
         return 0.0;
     }
-    let z = W_COSINE * cosine_to_unit(s.best_cosine)
+    let cos = cosine_to_unit(s.best_cosine);
+    let z = W_COSINE * cos
         + W_LEXICAL * s.best_lexical
         + W_COVERAGE * s.best_coverage
         + W_AGREEMENT * s.agreement
         + W_UNSEEN * s.unseen_share
+        + W_COSINE_X_COVERAGE * cos * s.best_coverage
         + BIAS;
     let c = 1.0 / (1.0 + (-z).exp());
     (c * 1000.0).round() / 1000.0

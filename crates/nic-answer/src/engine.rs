@@ -303,6 +303,10 @@ impl Engine {
             }
         };
 
+        let turn_query = answers
+            .first()
+            .map(|(_, a)| a.query.clone())
+            .unwrap_or_else(|| verdict.core_question.clone());
         let mut resp = self.compose(status, &verdict, answers, refusal_pointer, parts_out);
         timings.total = started.elapsed().as_secs_f64() * 1000.0;
         resp.timings_ms = timings;
@@ -314,7 +318,7 @@ impl Engine {
             &req.client_id,
             Turn {
                 question: req.question.clone(),
-                query: resp_query(&resp, &verdict.core_question),
+                query: turn_query,
                 answer: resp.answer.clone(),
                 status: resp.status.as_str().to_string(),
                 at_unix: now_unix(),
@@ -461,17 +465,14 @@ impl Engine {
         let retriever = self.retriever();
         let embedder = retriever.embedder().clone();
         let count = move |s: &str| embedder.count_tokens(s);
-        let budget = nic_llm::PromptBudget {
-            num_ctx: self.config.num_ctx,
-            reserve_for_answer: 512,
-        };
+        let budget = llm.budget();
         let prompt = nic_llm::build_prompt(question, &evidence, &budget, &count);
         if prompt.included == 0 {
             return Err("the evidence does not fit the LLM context (OLLAMA_NUM_CTX); extractive answer".into());
         }
         let deadline = Duration::from_secs(self.config.llm_timeout_s);
         let out = llm
-            .generate(&prompt, deadline)
+            .generate_within(&prompt, deadline)
             .await
             .map_err(|e| format!("LLM unavailable ({e}); extractive answer"))?;
         // Audit only against the evidence actually shown to the model.
@@ -572,6 +573,11 @@ impl Engine {
             retrieval_score = retrieval_score.max(p.retrieval_score);
         };
         for (label, p) in answers {
+            if status == Status::Emergency && p.status == Status::Abstained {
+                // Guidance stands alone; the closest sections still go out in `closest`.
+                closest.extend(p.closest);
+                continue;
+            }
             push_part(label, p, &mut text);
         }
         if let Some(p) = refusal_pointer {
@@ -614,8 +620,4 @@ impl Engine {
             retrieval_score,
         }
     }
-}
-
-fn resp_query(_resp: &AskResponse, core: &str) -> String {
-    core.to_string()
 }

@@ -61,6 +61,12 @@ fn step_number(s: &str) -> Option<u32> {
 
 fn is_heading_like(s: &str) -> bool {
     let t = s.trim();
+    if t.starts_with('#') {
+        return true; // a markdown heading
+    }
+    if t.starts_with('|') {
+        return false; // a table row carries values: a candidate answer
+    }
     let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
     t.len() < 60

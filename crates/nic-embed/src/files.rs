@@ -144,8 +144,8 @@ impl ModelFiles {
     /// the model's position embeddings.
     pub fn max_seq_len(&self, max_positions: usize) -> Result<usize, EmbedError> {
         let configured = if self.sbert_config.is_file() {
-            let c: SbertConfig = serde_json::from_slice(&self.read(&self.sbert_config)?)
-                .map_err(|e| {
+            let c: SbertConfig =
+                serde_json::from_slice(&self.read(&self.sbert_config)?).map_err(|e| {
                     model_err(
                         &self.sbert_config,
                         format!("invalid sentence_bert_config.json: {e}"),
@@ -188,11 +188,7 @@ pub fn model_identity(dir: &Path) -> Result<String, EmbedError> {
     }
     hash_weight_edges(&mut h, &files.weights)?;
     let digest = hex::encode(h.finalize());
-    Ok(format!(
-        "{}/{BACKEND_TAG}/{}",
-        dir_name(dir),
-        &digest[..16]
-    ))
+    Ok(format!("{}/{BACKEND_TAG}/{}", dir_name(dir), &digest[..16]))
 }
 
 fn hash_part(h: &mut Sha256, tag: &str, bytes: &[u8]) {
@@ -208,7 +204,10 @@ fn hash_weight_edges(h: &mut Sha256, path: &Path) -> Result<(), EmbedError> {
     h.update(b"weights");
     h.update(len.to_le_bytes());
     let mut buf = Vec::with_capacity(EDGE_BYTES as usize);
-    (&mut f).take(EDGE_BYTES).read_to_end(&mut buf).map_err(io)?;
+    (&mut f)
+        .take(EDGE_BYTES)
+        .read_to_end(&mut buf)
+        .map_err(io)?;
     h.update(&buf);
     buf.clear();
     f.seek(SeekFrom::Start(len.saturating_sub(EDGE_BYTES)))

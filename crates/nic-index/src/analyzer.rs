@@ -29,11 +29,10 @@ const MAX_TERM_CHARS: usize = 40;
 /// Words dropped from queries (never from the index: BM25 gives them little weight anyway,
 /// and the index must not depend on the list).
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "could", "do", "does",
-    "for", "from", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on",
-    "or", "our", "s", "should", "so", "t", "that", "the", "their", "then", "there", "this",
-    "to", "was", "we", "were", "what", "when", "where", "which", "why", "will", "with",
-    "would", "you", "your",
+    "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "could", "do", "does", "for",
+    "from", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "s", "should", "so", "t", "that", "the", "their", "then", "there", "this", "to", "was", "we",
+    "were", "what", "when", "where", "which", "why", "will", "with", "would", "you", "your",
 ];
 
 fn stemmer() -> &'static rust_stemmers::Stemmer {
@@ -103,7 +102,7 @@ fn for_each_term(text: &str, mut emit: impl FnMut(String, bool)) {
             candidates.push(compound);
         }
         let pieces: Vec<&str> = compound
-            .split(|c| matches!(c, '-' | '/' | '_' | '+'))
+            .split(['-', '/', '_', '+'])
             .filter(|p| !p.is_empty())
             .collect();
         if pieces.len() > 1 {
@@ -245,7 +244,10 @@ mod tests {
     #[test]
     fn sentence_punctuation_is_not_part_of_a_term() {
         let t = analyze("Replace the filter. Then, test (again).");
-        assert!(!t.iter().any(|x| x.contains('.') || x.contains(',')), "{t:?}");
+        assert!(
+            !t.iter().any(|x| x.contains('.') || x.contains(',')),
+            "{t:?}"
+        );
         assert!(t.contains(&"filter".to_string()));
     }
 

@@ -218,18 +218,22 @@ impl ChunkDb {
 
     pub fn chunk(&self, ordinal: u32) -> Result<Option<StoredChunk>, IndexError> {
         self.with_conn(|c| {
-            c.prepare_cached(&format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE ordinal=?1"))?
-                .query_row([ordinal], row_to_chunk)
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE ordinal=?1"
+            ))?
+            .query_row([ordinal], row_to_chunk)
+            .optional()
         })
         .map_err(IndexError::sql(&self.path))
     }
 
     pub fn chunk_by_id(&self, chunk_id: &str) -> Result<Option<StoredChunk>, IndexError> {
         self.with_conn(|c| {
-            c.prepare_cached(&format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id=?1"))?
-                .query_row([chunk_id], row_to_chunk)
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id=?1"
+            ))?
+            .query_row([chunk_id], row_to_chunk)
+            .optional()
         })
         .map_err(IndexError::sql(&self.path))
     }

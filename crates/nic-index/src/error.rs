@@ -23,7 +23,9 @@ pub enum IndexError {
     #[error("no older generation to roll back to in {data_dir} (NOVA_KEEP_GENERATIONS controls how many are kept)")]
     NoOlderGeneration { data_dir: PathBuf },
 
-    #[error("another ingest is running in {data_dir} (lock held on {lock}); wait for it to finish")]
+    #[error(
+        "another ingest is running in {data_dir} (lock held on {lock}); wait for it to finish"
+    )]
     Locked { data_dir: PathBuf, lock: PathBuf },
 
     #[error("no corpus directory to ingest: give one, e.g. `nic ingest manuals/` (later runs remember it)")]

@@ -78,9 +78,9 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), IndexError> {
 pub fn read_current(data_dir: &Path) -> Result<Option<u64>, IndexError> {
     let path = data_dir.join(CURRENT);
     match std::fs::read_to_string(&path) {
-        Ok(s) => parse_gen_name(s.trim())
-            .map(Some)
-            .ok_or_else(|| IndexError::corrupt(&path, format!("unexpected content {:?}", s.trim()))),
+        Ok(s) => parse_gen_name(s.trim()).map(Some).ok_or_else(|| {
+            IndexError::corrupt(&path, format!("unexpected content {:?}", s.trim()))
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(IndexError::Io { path, source: e }),
     }
@@ -88,7 +88,10 @@ pub fn read_current(data_dir: &Path) -> Result<Option<u64>, IndexError> {
 
 /// The one atomic publish: point `CURRENT` at generation `id`.
 pub fn switch_current(data_dir: &Path, id: u64) -> Result<(), IndexError> {
-    atomic_write(&data_dir.join(CURRENT), format!("{}\n", gen_name(id)).as_bytes())
+    atomic_write(
+        &data_dir.join(CURRENT),
+        format!("{}\n", gen_name(id)).as_bytes(),
+    )
 }
 
 /// Published generation ids on disk, ascending (directories `gen-N`, not `gen-N.tmp`).
@@ -98,7 +101,12 @@ pub fn published_ids(data_dir: &Path) -> Result<Vec<u64>, IndexError> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
-        Err(e) => return Err(IndexError::Io { path: dir, source: e }),
+        Err(e) => {
+            return Err(IndexError::Io {
+                path: dir,
+                source: e,
+            })
+        }
     };
     for entry in entries {
         let entry = entry.map_err(IndexError::io(&dir))?;

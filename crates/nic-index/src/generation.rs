@@ -176,6 +176,17 @@ impl Generation {
         self.domain_names.get(i as usize).map(String::as_str)
     }
 
+    /// A fast predicate "chunk `ordinal` is in `domain`" (case-insensitive), for
+    /// [`nic_core::VectorIndex::search`] filters; matches nothing for an unknown domain.
+    pub fn domain_filter(&self, domain: &str) -> impl Fn(u32) -> bool + '_ {
+        let id = self
+            .domain_names
+            .iter()
+            .position(|d| d.eq_ignore_ascii_case(domain))
+            .map(|i| i as u16);
+        move |o| id.is_some() && self.domain_of.get(o as usize).copied() == id
+    }
+
     /// Domains with their chunk counts, by name.
     pub fn domains(&self) -> Vec<(String, usize)> {
         let mut v: Vec<(String, usize)> = self
@@ -216,8 +227,12 @@ impl Generation {
 
     /// Heap bytes held by this generation beyond the maps (domain table).
     pub fn heap_bytes(&self) -> u64 {
-        (self.domain_of.len() * 2 + self.domain_names.iter().map(|d| d.len() + 24).sum::<usize>())
-            as u64
+        (self.domain_of.len() * 2
+            + self
+                .domain_names
+                .iter()
+                .map(|d| d.len() + 24)
+                .sum::<usize>()) as u64
     }
 }
 
@@ -256,7 +271,10 @@ pub fn list_generations(data_dir: &Path) -> Result<Vec<GenerationInfo>, IndexErr
 
 /// Recomputes the checksums of generation `id` (the current one when `None`) against its
 /// manifest; an empty list means intact (`nic index verify`).
-pub fn verify_generation(data_dir: &Path, id: Option<u64>) -> Result<(u64, Vec<VerifyProblem>), IndexError> {
+pub fn verify_generation(
+    data_dir: &Path,
+    id: Option<u64>,
+) -> Result<(u64, Vec<VerifyProblem>), IndexError> {
     let id = match id {
         Some(id) => id,
         None => fsutil::read_current(data_dir)?.ok_or_else(|| IndexError::NoGeneration {
@@ -301,5 +319,14 @@ pub fn catalog_roots(data_dir: &Path) -> Result<Vec<PathBuf>, IndexError> {
     match crate::catalog::Catalog::open_existing(data_dir)? {
         Some(c) => c.roots(),
         None => Ok(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generation_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::Generation>();
     }
 }

@@ -15,151 +15,17 @@ use crate::catalog::{Catalog, GenerationRecord};
 use crate::chunkdb::{ChunkDb, DocumentRow};
 use crate::error::IndexError;
 use crate::fsutil::{self, IngestLock};
+use crate::ingest_file::{process_file, FileError, Processed};
 use crate::publish::{build_generation, prune_generations, BuildSpec, DocEntry};
-use crate::store::{store_key, Store, StoredDoc, StoredPiece};
+use crate::report::{
+    FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
+};
+use crate::store::Store;
 use nic_core::Embedder;
-use nic_ingest::{ChunkOptions, ExtractOptions, SourceFile};
-use serde::Serialize;
+use nic_ingest::{ChunkOptions, SourceFile};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// What to ingest and how.
-#[derive(Debug, Clone)]
-pub struct IngestOptions {
-    /// Corpus directories; empty = the roots remembered in the catalog. Non-empty replaces
-    /// the remembered list.
-    pub roots: Vec<PathBuf>,
-    /// Texts per `Embedder::embed` call (`NOVA_BATCH_SIZE`).
-    pub batch_size: usize,
-    pub extract: ExtractOptions,
-    pub chunk: ChunkOptions,
-    /// Published generations kept on disk (`NOVA_KEEP_GENERATIONS`), at least 1.
-    pub keep_generations: usize,
-    /// Forget the work store and re-extract and re-embed everything; publish even when
-    /// nothing changed (`nic ingest --rebuild`).
-    pub rebuild: bool,
-}
-
-/// Publishing stages, reported as they start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PublishStep {
-    /// Streaming chunks and vectors into the new generation's files.
-    Writing,
-    /// Committing and merging the lexical index.
-    Lexical,
-    /// Checksumming files into the manifest and fsyncing.
-    Checksums,
-    /// Renaming `gen-N.tmp` to `gen-N`.
-    Rename,
-    /// Switching `CURRENT` (the publish).
-    Switch,
-    /// Removing old generations and unreferenced work-store entries.
-    Cleanup,
-}
-
-/// How one file went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FileOutcome {
-    /// Found in the work store (unchanged content): not re-extracted.
-    Reused { chunks: u32 },
-    /// Extracted, chunked and embedded in this run.
-    Extracted { chunks: u32 },
-    Failed { reason: String },
-}
-
-/// Progress, delivered synchronously to the caller's callback (a progress bar, a log).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum ProgressEvent {
-    Scanned { files: usize, errors: usize },
-    FileStarted { index: usize, total: usize, doc: String },
-    /// After each embedding batch of the current file.
-    Embedded { doc: String, done: usize, total: usize },
-    FileDone { index: usize, total: usize, doc: String, outcome: FileOutcome },
-    Publishing { step: PublishStep },
-    Published { generation: u64 },
-    /// Nothing to publish (no change, or nothing could be ingested).
-    NotPublished { reason: String },
-}
-
-/// A file that could not be ingested.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileFailure {
-    pub path: String,
-    pub reason: String,
-}
-
-/// A non-fatal note about a file (pages without text, extractor fallbacks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileWarning {
-    pub path: String,
-    pub message: String,
-}
-
-/// The summary of one ingest. `files_new/changed/unchanged` classify the scanned files
-/// against the generation that was current when the run started (failed files are counted
-/// there too); `documents/pages/chunks` describe the resulting generation (or what would
-/// have been published).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IngestReport {
-    pub roots: Vec<String>,
-    pub files_total: usize,
-    pub files_new: usize,
-    pub files_changed: usize,
-    pub files_unchanged: usize,
-    pub files_deleted: usize,
-    /// Files extracted and embedded in this run (the rest came from the work store).
-    pub files_extracted: usize,
-    pub files_reused: usize,
-    pub failed: Vec<FileFailure>,
-    pub warnings: Vec<FileWarning>,
-    pub documents: usize,
-    pub pages: u64,
-    pub empty_pages: u64,
-    pub chunks: usize,
-    pub chunks_embedded: usize,
-    pub model_id: String,
-    pub previous_generation: Option<u64>,
-    /// The generation serving after this run (new if published, else the previous one).
-    pub generation: Option<u64>,
-    pub published: bool,
-    /// One line for humans: what happened and why.
-    pub message: String,
-    pub elapsed_s: f64,
-    /// `VmHWM` of this process at the end of the run.
-    pub peak_rss_bytes: u64,
-}
-
-impl IngestReport {
-    /// Whether the CLI should exit non-zero: nothing could be ingested at all (no usable
-    /// document) — an unchanged corpus or some failed files are not errors.
-    pub fn nothing_ingested(&self) -> bool {
-        self.documents == 0
-    }
-}
-
-/// Text handed to the embedder for a chunk: prefixed with its section path, which gives a
-/// short chunk its topic, unless that would push it past the chunker's token ceiling (the
-/// embedder's input limit: the tail would be truncated).
-fn embedding_text(
-    section: &[String],
-    text: &str,
-    max_tokens: usize,
-    embedder: &dyn Embedder,
-) -> String {
-    if section.is_empty() {
-        return text.to_string();
-    }
-    let prefixed = format!("{}: {}", nic_core::section_display(section), text);
-    if embedder.count_tokens(&prefixed) <= max_tokens {
-        prefixed
-    } else {
-        text.to_string()
-    }
-}
 
 fn chunking_key(c: &ChunkOptions) -> String {
     format!(
@@ -169,12 +35,16 @@ fn chunking_key(c: &ChunkOptions) -> String {
 }
 
 /// Documents of the current generation by path, if one opens.
-fn previous_documents(data_dir: &Path) -> (Option<u64>, Option<String>, HashMap<String, DocumentRow>) {
+fn previous_documents(
+    data_dir: &Path,
+) -> (Option<u64>, Option<String>, HashMap<String, DocumentRow>) {
     let Ok(Some(id)) = fsutil::read_current(data_dir) else {
         return (None, None, HashMap::new());
     };
     let dir = fsutil::gen_dir(data_dir, id);
-    let model = crate::manifest::Manifest::read(&dir).ok().map(|m| m.model_id);
+    let model = crate::manifest::Manifest::read(&dir)
+        .ok()
+        .map(|m| m.model_id);
     let docs = ChunkDb::open(&dir, 1)
         .and_then(|db| db.documents())
         .map(|d| d.into_iter().map(|r| (r.doc.clone(), r)).collect())
@@ -187,7 +57,11 @@ fn previous_documents(data_dir: &Path) -> (Option<u64>, Option<String>, HashMap<
 
 /// Removes `*.tmp` generation directories and generations that were renamed into place but
 /// never switched to (newer than `CURRENT` and absent from the publish history).
-fn remove_leftovers(data_dir: &Path, current: Option<u64>, catalog: &Catalog) -> Result<(), IndexError> {
+fn remove_leftovers(
+    data_dir: &Path,
+    current: Option<u64>,
+    catalog: &Catalog,
+) -> Result<(), IndexError> {
     let gens = data_dir.join(fsutil::GENERATIONS);
     std::fs::create_dir_all(&gens).map_err(IndexError::io(&gens))?;
     for entry in std::fs::read_dir(&gens).map_err(IndexError::io(&gens))? {
@@ -195,7 +69,10 @@ fn remove_leftovers(data_dir: &Path, current: Option<u64>, catalog: &Catalog) ->
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".tmp") {
             let p = entry.path();
-            tracing::info!("removing leftover {} from an interrupted ingest", p.display());
+            tracing::info!(
+                "removing leftover {} from an interrupted ingest",
+                p.display()
+            );
             std::fs::remove_dir_all(&p).map_err(IndexError::io(&p))?;
         }
     }
@@ -203,7 +80,10 @@ fn remove_leftovers(data_dir: &Path, current: Option<u64>, catalog: &Catalog) ->
     for id in fsutil::published_ids(data_dir)? {
         if !recorded.contains(&id) && current.is_none_or(|c| id > c) {
             let p = fsutil::gen_dir(data_dir, id);
-            tracing::info!("removing never-published {} from an interrupted ingest", p.display());
+            tracing::info!(
+                "removing never-published {} from an interrupted ingest",
+                p.display()
+            );
             std::fs::remove_dir_all(&p).map_err(IndexError::io(&p))?;
         }
     }
@@ -320,8 +200,14 @@ pub fn ingest(
             doc: src.doc.clone(),
         });
         let path_s = src.path.display().to_string();
-        let outcome = match process_file(src, opts, embedder, &mut store, &chunking, &model_id, batch, progress) {
-            Ok(Processed { entry, reused, warnings }) => {
+        let outcome = match process_file(
+            src, opts, embedder, &mut store, &chunking, &model_id, batch, progress,
+        ) {
+            Ok(Processed {
+                entry,
+                reused,
+                warnings,
+            }) => {
                 let prev = prev_docs.get(&src.doc);
                 match prev {
                     None => report.files_new += 1,
@@ -366,7 +252,10 @@ pub fn ingest(
             outcome,
         });
     }
-    report.files_deleted = prev_docs.keys().filter(|d| !seen_docs.contains_key(*d)).count();
+    report.files_deleted = prev_docs
+        .keys()
+        .filter(|d| !seen_docs.contains_key(*d))
+        .count();
     report.documents = entries.len();
     report.chunks = entries.iter().map(|e| e.chunk_count as usize).sum();
     report.pages = entries.iter().map(|e| u64::from(e.pages)).sum();
@@ -395,6 +284,14 @@ pub fn ingest(
     };
 
     if let Some(reason) = not_published {
+        if let (Some(current), false) = (prev_id, entries.is_empty()) {
+            // Finish the cleanup an interrupted run may have left undone.
+            prune_generations(data_dir, current, None, opts.keep_generations)?;
+            if same_as_previous {
+                let keep: Vec<String> = entries.iter().map(|e| e.store_key.clone()).collect();
+                store.retain(&keep)?;
+            }
+        }
         progress(&ProgressEvent::NotPublished {
             reason: reason.clone(),
         });
@@ -443,143 +340,4 @@ pub fn ingest(
     report.elapsed_s = started.elapsed().as_secs_f64();
     report.peak_rss_bytes = fsutil::peak_rss_bytes();
     Ok(report)
-}
-
-struct Processed {
-    entry: DocEntry,
-    reused: bool,
-    warnings: Vec<String>,
-}
-
-enum FileError {
-    /// This file fails; the run goes on. `hash` when the file could be read.
-    Failed { reason: String, hash: Option<String> },
-    /// The run cannot go on (store or embedder unusable).
-    Fatal(IndexError),
-}
-
-impl From<IndexError> for FileError {
-    fn from(e: IndexError) -> Self {
-        FileError::Fatal(e)
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn process_file(
-    src: &SourceFile,
-    opts: &IngestOptions,
-    embedder: &dyn Embedder,
-    store: &mut Store,
-    chunking: &str,
-    model_id: &str,
-    batch: usize,
-    progress: &dyn Fn(&ProgressEvent),
-) -> Result<Processed, FileError> {
-    let (hash, bytes) = fsutil::sha256_file(&src.path).map_err(|e| FileError::Failed {
-        reason: format!("cannot read file: {e}"),
-        hash: None,
-    })?;
-    let key = store_key(&src.doc, &hash, chunking, model_id);
-    let entry = |d: &StoredDoc| DocEntry {
-        doc: src.doc.clone(),
-        domain: src.domain.clone(),
-        content_hash: hash.clone(),
-        store_key: key.clone(),
-        bytes,
-        title: d.title.clone(),
-        pages: d.pages,
-        empty_pages: d.empty_pages.clone(),
-        chunk_count: d.chunk_count,
-    };
-    if let Some(d) = store.get_doc(&key)? {
-        if d.dim == embedder.dim() {
-            return Ok(Processed {
-                entry: entry(&d),
-                reused: true,
-                warnings: Vec::new(),
-            });
-        }
-    }
-    let failed = |reason: String| FileError::Failed {
-        reason,
-        hash: Some(hash.clone()),
-    };
-    let doc = nic_ingest::extract_file(&src.path, &opts.extract).map_err(|e| failed(e.to_string()))?;
-    let count = |t: &str| embedder.count_tokens(t);
-    let chunks = nic_ingest::chunk_document(&doc, src, &opts.chunk, &count);
-    let mut page_numbers: HashSet<u32> = doc.pages.iter().map(|p| p.number).collect();
-    page_numbers.extend(doc.empty_pages.iter().copied());
-    let mut warnings = doc.warnings.clone();
-    if !doc.empty_pages.is_empty() {
-        warnings.push(format!(
-            "{} page(s) without text (scanned images?): {}",
-            doc.empty_pages.len(),
-            doc.empty_pages
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if chunks.is_empty() {
-        return Err(failed(if doc.empty_pages.is_empty() {
-            "no text could be extracted".to_string()
-        } else {
-            format!(
-                "no text could be extracted ({} page(s) without text: scanned images need OCR first)",
-                doc.empty_pages.len()
-            )
-        }));
-    }
-    let mut pieces: Vec<StoredPiece> = Vec::with_capacity(chunks.len());
-    for group in chunks.chunks(batch) {
-        let texts: Vec<String> = group
-            .iter()
-            .map(|c| embedding_text(&c.section, &c.text, opts.chunk.max_tokens, embedder))
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = match embedder.embed(&refs) {
-            Ok(v) => v,
-            Err(e @ nic_core::EmbedError::Model { .. }) => return Err(FileError::Fatal(e.into())),
-            Err(e) => return Err(failed(e.to_string())),
-        };
-        if vectors.len() != group.len() || vectors.iter().any(|v| v.len() != embedder.dim()) {
-            return Err(FileError::Fatal(IndexError::Embed(
-                nic_core::EmbedError::Inference(format!(
-                    "embedder returned {} vectors for {} texts (or wrong dimensions)",
-                    vectors.len(),
-                    group.len()
-                )),
-            )));
-        }
-        for (c, v) in group.iter().zip(vectors) {
-            pieces.push(StoredPiece {
-                page: c.page,
-                section: c.section.clone(),
-                title: c.title.clone(),
-                char_start: c.char_start,
-                char_end: c.char_end,
-                text: c.text.clone(),
-                vector: v,
-            });
-        }
-        progress(&ProgressEvent::Embedded {
-            doc: src.doc.clone(),
-            done: pieces.len(),
-            total: chunks.len(),
-        });
-    }
-    let stored = StoredDoc {
-        title: doc.title.clone(),
-        pages: page_numbers.len() as u32,
-        empty_pages: doc.empty_pages.clone(),
-        chunk_count: pieces.len() as u32,
-        dim: embedder.dim(),
-    };
-    store.put_doc(&key, &stored, &pieces)?;
-    Ok(Processed {
-        entry: entry(&stored),
-        reused: false,
-        warnings,
-    })
 }

@@ -24,8 +24,7 @@ use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
-    WritePtr,
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
 };
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -82,9 +81,10 @@ fn fields_of(schema: &Schema, path: &Path) -> Result<Fields, IndexError> {
 }
 
 fn register(index: &Index) {
-    index
-        .tokenizers()
-        .register(TOKENIZER_NAME, tantivy::tokenizer::TextAnalyzer::from(NicTokenizer));
+    index.tokenizers().register(
+        TOKENIZER_NAME,
+        tantivy::tokenizer::TextAnalyzer::from(NicTokenizer),
+    );
 }
 
 /// Builds the lexical index of a new generation.
@@ -148,7 +148,16 @@ impl LexicalBuilder {
             .garbage_collect_files()
             .wait()
             .map_err(lex(&self.path))?;
-        self.writer.wait_merging_threads().map_err(lex(&self.path))?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(lex(&self.path))?;
+        // tantivy leaves its (empty) lock files behind; they are not part of the index.
+        for lock in [".tantivy-writer.lock", ".tantivy-meta.lock"] {
+            let p = self.path.join(lock);
+            if p.exists() {
+                std::fs::remove_file(&p).map_err(IndexError::io(&p))?;
+            }
+        }
         Ok(())
     }
 }
@@ -168,8 +177,10 @@ impl TantivyLexical {
     pub fn open(gen_dir: &Path) -> Result<Self, IndexError> {
         let path = gen_dir.join(LEXICAL_DIR);
         let lex = IndexError::lexical;
-        let dir = MmapDirectory::open(&path).map_err(|e| IndexError::corrupt(&path, e.to_string()))?;
-        let index = Index::open(ReadOnlyDirectory(dir)).map_err(|e| IndexError::corrupt(&path, e.to_string()))?;
+        let dir =
+            MmapDirectory::open(&path).map_err(|e| IndexError::corrupt(&path, e.to_string()))?;
+        let index = Index::open(ReadOnlyDirectory(dir))
+            .map_err(|e| IndexError::corrupt(&path, e.to_string()))?;
         register(&index);
         let fields = fields_of(&index.schema(), &path)?;
         let reader = index
@@ -239,7 +250,10 @@ impl TantivyLexical {
                 let filter = TermQuery::new(term, IndexRecordOption::Basic);
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Must, any),
-                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(filter), 0.0))),
+                    (
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
+                    ),
                 ]))
             }
         }

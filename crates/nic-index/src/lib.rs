@@ -47,9 +47,11 @@ mod error;
 mod fsutil;
 mod generation;
 mod ingest;
+mod ingest_file;
 mod lexical;
 mod manifest;
 mod publish;
+mod report;
 mod store;
 mod vectors;
 
@@ -60,11 +62,11 @@ pub use error::IndexError;
 pub use generation::{
     catalog_roots, list_generations, rollback, verify_generation, Generation, GenerationInfo,
 };
-pub use ingest::{
-    ingest, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent,
-    PublishStep,
-};
+pub use ingest::ingest;
 pub use manifest::{FileEntry, Manifest, VerifyProblem};
+pub use report::{
+    FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
+};
 pub use vectors::{quantize, FlatI8Index};
 
 /// Publish history recorded in the catalog (informational; the disk is the truth).

@@ -88,7 +88,10 @@ impl Manifest {
             if len != f.bytes {
                 return Err(IndexError::corrupt(
                     &p,
-                    format!("{len} bytes on disk, manifest says {} (truncated or damaged)", f.bytes),
+                    format!(
+                        "{len} bytes on disk, manifest says {} (truncated or damaged)",
+                        f.bytes
+                    ),
                 ));
             }
         }

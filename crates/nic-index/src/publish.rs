@@ -11,9 +11,9 @@
 use crate::chunkdb::{ChunkDbWriter, DocumentRow};
 use crate::error::IndexError;
 use crate::fsutil;
-use crate::ingest::{ProgressEvent, PublishStep};
 use crate::lexical::LexicalBuilder;
 use crate::manifest::{checksum_files, Manifest, FORMAT_VERSION};
+use crate::report::{ProgressEvent, PublishStep};
 use crate::store::Store;
 use crate::vectors::VectorWriter;
 use nic_core::{Chunk, StoredChunk};
@@ -71,7 +71,8 @@ pub(crate) fn build_generation(
         let mut prefix: String = e.content_hash.chars().take(12).collect();
         if !used_prefixes.insert(prefix.clone()) {
             // The same file content at two paths: keep chunk ids unique per generation.
-            let alt = nic_core::text::sha256_hex(format!("{}\0{}", e.doc, e.content_hash).as_bytes());
+            let alt =
+                nic_core::text::sha256_hex(format!("{}\0{}", e.doc, e.content_hash).as_bytes());
             prefix = alt.chars().take(12).collect();
             used_prefixes.insert(prefix.clone());
         }
@@ -81,7 +82,11 @@ pub(crate) fn build_generation(
             let n = per_page.entry(p.page).or_insert(0);
             *n += 1;
             let section = nic_core::section_display(&p.section);
-            let title = if p.title.is_empty() { e.title.clone() } else { p.title };
+            let title = if p.title.is_empty() {
+                e.title.clone()
+            } else {
+                p.title
+            };
             lexical.add(ordinal, &p.text, &title, &section, &e.domain)?;
             vectors.push(&p.vector)?;
             chunks_db.add_chunk(&StoredChunk {

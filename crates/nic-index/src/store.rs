@@ -206,15 +206,23 @@ impl Store {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(IndexError::sql(&path))?;
         let run = || -> rusqlite::Result<usize> {
-            tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS keep(key TEXT PRIMARY KEY); DELETE FROM keep;")?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS keep(key TEXT PRIMARY KEY); DELETE FROM keep;",
+            )?;
             {
                 let mut st = tx.prepare_cached("INSERT OR IGNORE INTO keep(key) VALUES (?1)")?;
                 for k in keep {
                     st.execute([k])?;
                 }
             }
-            tx.execute("DELETE FROM chunks WHERE key NOT IN (SELECT key FROM keep)", [])?;
-            let n = tx.execute("DELETE FROM docs WHERE key NOT IN (SELECT key FROM keep)", [])?;
+            tx.execute(
+                "DELETE FROM chunks WHERE key NOT IN (SELECT key FROM keep)",
+                [],
+            )?;
+            let n = tx.execute(
+                "DELETE FROM docs WHERE key NOT IN (SELECT key FROM keep)",
+                [],
+            )?;
             Ok(n)
         };
         let n = run().map_err(IndexError::sql(&path))?;

@@ -104,7 +104,9 @@ impl VectorWriter {
         let v = normalized(v);
         let (q, scale) = quantize(&v);
         let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
-        self.i8.write_all(&bytes).map_err(IndexError::io(&self.i8_path))?;
+        self.i8
+            .write_all(&bytes)
+            .map_err(IndexError::io(&self.i8_path))?;
         let mut fbytes = Vec::with_capacity(v.len() * 4);
         for x in &v {
             fbytes.extend_from_slice(&x.to_le_bytes());
@@ -116,14 +118,6 @@ impl VectorWriter {
         Ok(())
     }
 
-    pub fn len(&self) -> usize {
-        self.scales.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.scales.is_empty()
-    }
-
     /// Writes the scales and the final headers and fsyncs both files.
     pub fn finish(mut self) -> Result<u64, IndexError> {
         let count = self.scales.len() as u64;
@@ -131,7 +125,9 @@ impl VectorWriter {
         for s in &self.scales {
             sbytes.extend_from_slice(&s.to_le_bytes());
         }
-        self.i8.write_all(&sbytes).map_err(IndexError::io(&self.i8_path))?;
+        self.i8
+            .write_all(&sbytes)
+            .map_err(IndexError::io(&self.i8_path))?;
         for (w, path, magic) in [
             (&mut self.i8, &self.i8_path, I8_MAGIC),
             (&mut self.f32, &self.f32_path, F32_MAGIC),
@@ -157,10 +153,16 @@ fn map_checked(path: &Path, magic: &[u8; 8]) -> Result<(memmap2::Mmap, usize, us
     // and renamed); nothing truncates or rewrites them while they are mapped.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(IndexError::io(path))?;
     if map.len() < HEADER {
-        return Err(IndexError::corrupt(path, "shorter than its header (truncated)"));
+        return Err(IndexError::corrupt(
+            path,
+            "shorter than its header (truncated)",
+        ));
     }
     if &map[..8] != magic {
-        return Err(IndexError::corrupt(path, "not a NIC vector file (bad magic)"));
+        return Err(IndexError::corrupt(
+            path,
+            "not a NIC vector file (bad magic)",
+        ));
     }
     let word = |r: std::ops::Range<usize>| {
         let mut b = [0u8; 8];
@@ -338,11 +340,7 @@ impl nic_core::VectorIndex for FlatI8Index {
             .into_iter()
             .map(|Cand(_, o)| ScoredOrdinal {
                 ordinal: o,
-                score: self
-                    .f32_row(o as usize)
-                    .zip(&q)
-                    .map(|(a, b)| a * b)
-                    .sum(),
+                score: self.f32_row(o as usize).zip(&q).map(|(a, b)| a * b).sum(),
             })
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ordinal.cmp(&b.ordinal)));

@@ -106,7 +106,15 @@ impl PageCtx<'_> {
         let spans = self.pack(&atoms, o);
         let mut cursor = (0usize, 0usize); // (byte, char) for incremental char offsets
         for s in spans {
-            self.emit(&atoms, s.first, s.last, o.max_tokens, count, &mut cursor, out);
+            self.emit(
+                &atoms,
+                s.first,
+                s.last,
+                o.max_tokens,
+                count,
+                &mut cursor,
+                out,
+            );
         }
     }
 
@@ -169,7 +177,10 @@ impl PageCtx<'_> {
         if spans.len() >= 2 {
             let tail = spans[spans.len() - 1];
             let prev = spans[spans.len() - 2];
-            if !tail.by_section && tail.fresh * 4 < o.target_tokens && prev.tokens + tail.fresh <= o.max_tokens {
+            if !tail.by_section
+                && tail.fresh * 4 < o.target_tokens
+                && prev.tokens + tail.fresh <= o.max_tokens
+            {
                 let n = spans.len();
                 spans[n - 2].last = tail.last;
                 spans[n - 2].tokens += tail.fresh;
@@ -184,7 +195,9 @@ impl PageCtx<'_> {
     /// budget, never the whole of `cur`, and leaving room for `next`.
     fn overlap_start(&self, atoms: &[Atom], cur: &Span, next: &Atom, o: &ChunkOptions) -> usize {
         let next_idx = cur.last + 1;
-        let budget = o.overlap_tokens.min(o.max_tokens.saturating_sub(next.tokens));
+        let budget = o
+            .overlap_tokens
+            .min(o.max_tokens.saturating_sub(next.tokens));
         let mut k = next_idx;
         let mut used = 0;
         while k - 1 > cur.first && used + atoms[k - 1].tokens <= budget {
@@ -196,7 +209,9 @@ impl PageCtx<'_> {
             k += 1;
         }
         // Overlap stays within one section.
-        while k < next_idx && self.section_at(atoms[k].start) != self.section_at(atoms[cur.last].start) {
+        while k < next_idx
+            && self.section_at(atoms[k].start) != self.section_at(atoms[cur.last].start)
+        {
             k += 1;
         }
         k

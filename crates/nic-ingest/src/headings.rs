@@ -41,8 +41,10 @@ const ADMONITIONS: &[&str] = &[
 
 static MD_HEADING: Lazy<Regex> = Lazy::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
 static KEYWORD_HEADING: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^(?i:(chapter|part|appendix|section))\s+([0-9]+(?:\.[0-9]+)*|[IVXLC]+|[A-Z])\b\.?(.*)$")
-        .unwrap()
+    Regex::new(
+        r"^(?i:(chapter|part|appendix|section))\s+([0-9]+(?:\.[0-9]+)*|[IVXLC]+|[A-Z])\b\.?(.*)$",
+    )
+    .unwrap()
 });
 static LABEL: Lazy<Regex> = Lazy::new(|| {
     Regex::new(concat!(
@@ -59,8 +61,9 @@ static NUMBERED: Lazy<Regex> =
 
 /// True when `line` opens a safety notice (`WARNING`, `Caution:`, `**NOTE**` ...).
 pub(crate) fn starts_with_admonition(line: &str) -> bool {
-    let t = line
-        .trim_start_matches(|c: char| c == '*' || c == '_' || c == '-' || c == '•' || c.is_whitespace());
+    let t = line.trim_start_matches(|c: char| {
+        c == '*' || c == '_' || c == '-' || c == '•' || c.is_whitespace()
+    });
     let word: String = t.chars().take_while(|c| c.is_alphabetic()).collect();
     ADMONITIONS.iter().any(|a| a.eq_ignore_ascii_case(&word))
 }
@@ -163,7 +166,9 @@ fn label(line: &str) -> Option<Heading> {
     if !(raw_rest.is_empty() || raw_rest.starts_with([' ', ':', '.', '\t'])) {
         return None;
     }
-    let rest = raw_rest.trim().trim_start_matches([':', '.', '-', '–', '—', ' ']);
+    let rest = raw_rest
+        .trim()
+        .trim_start_matches([':', '.', '-', '–', '—', ' ']);
     let bare_range = label.starts_with(|ch: char| ch.is_ascii_digit()) && !label.contains('.');
     if bare_range && !rest.starts_with(|ch: char| ch.is_uppercase()) {
         // "85-95 psi": a range of values, not a paragraph number.
@@ -231,14 +236,18 @@ fn title_like(rest: &str) -> bool {
 /// A short line of capitals such as "BRAKE SYSTEM" or "TROUBLESHOOTING".
 fn all_caps_heading(line: &str) -> bool {
     let line = line.trim_end_matches(':');
-    if line.chars().count() > 60 || ends_like_sentence(line) || line.split_whitespace().count() > 8 {
+    if line.chars().count() > 60 || ends_like_sentence(line) || line.split_whitespace().count() > 8
+    {
         return false;
     }
     let letters = line.chars().filter(|c| c.is_alphabetic()).count();
     let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
     letters >= 4
         && letters * 10 >= non_space * 6
-        && line.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase())
+        && line
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(|c| c.is_uppercase())
 }
 
 /// Turns a stream of headings into section paths, keeping the hierarchy across pages.
@@ -337,9 +346,17 @@ mod tests {
         assert_eq!(kind("CHAPTER 4 ENGINE"), Some(HeadingKind::Leveled(1)));
         assert_eq!(kind("Section 2"), Some(HeadingKind::Leveled(2)));
         assert_eq!(kind("BRAKE SYSTEM"), Some(HeadingKind::Unleveled));
-        assert_eq!(kind("**Engine Specifications**"), Some(HeadingKind::Unleveled));
+        assert_eq!(
+            kind("**Engine Specifications**"),
+            Some(HeadingKind::Unleveled)
+        );
         assert_eq!(kind("**Procedure:**"), Some(HeadingKind::Label));
-        for label in ["Para 2-2.1 Check the oil.", "1-2.3 Remove the cover.", "Table 7-1", "Safety Notice 4-A"] {
+        for label in [
+            "Para 2-2.1 Check the oil.",
+            "1-2.3 Remove the cover.",
+            "Table 7-1",
+            "Safety Notice 4-A",
+        ] {
             assert_eq!(kind(label), Some(HeadingKind::Label), "{label}");
         }
     }
@@ -365,11 +382,20 @@ mod tests {
     #[test]
     fn labels_sit_under_the_current_heading() {
         let mut t = SectionTracker::default();
-        for l in ["CHAPTER 2 BRAKES", "2.1 Pads", "Para 2-1.1 Inspect.", "Para 2-1.2 Replace.", "2.2 Rotors"] {
+        for l in [
+            "CHAPTER 2 BRAKES",
+            "2.1 Pads",
+            "Para 2-1.1 Inspect.",
+            "Para 2-1.2 Replace.",
+            "2.2 Rotors",
+        ] {
             t.apply(classify_line(l).unwrap());
         }
         assert_eq!(t.path(), vec!["CHAPTER 2 BRAKES", "2.2 Rotors"]);
         t.apply(classify_line("Para 2-2.1 Measure.").unwrap());
-        assert_eq!(t.path(), vec!["CHAPTER 2 BRAKES", "2.2 Rotors", "Para 2-2.1"]);
+        assert_eq!(
+            t.path(),
+            vec!["CHAPTER 2 BRAKES", "2.2 Rotors", "Para 2-2.1"]
+        );
     }
 }

@@ -30,14 +30,52 @@ const SKIP_TAGS: &[&str] = &[
     "select", "option", "iframe", "object", "canvas", "math", "datalist",
 ];
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "section", "article", "main", "aside", "blockquote", "pre", "ul", "ol", "dl",
-    "dt", "dd", "table", "thead", "tbody", "tfoot", "caption", "hr", "figure", "figcaption",
-    "address", "details", "summary", "fieldset", "form", "h4", "h5", "h6", "center", "body",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "caption",
+    "hr",
+    "figure",
+    "figcaption",
+    "address",
+    "details",
+    "summary",
+    "fieldset",
+    "form",
+    "h4",
+    "h5",
+    "h6",
+    "center",
+    "body",
 ];
 /// Class or id tokens of site chrome (exact, case-insensitive).
 const BOILERPLATE: &[&str] = &[
-    "header", "footer", "nav", "navbar", "navigation", "sidebar", "menu", "site-header",
-    "site-footer", "skip-link", "cookie-banner", "toolbar",
+    "header",
+    "footer",
+    "nav",
+    "navbar",
+    "navigation",
+    "sidebar",
+    "menu",
+    "site-header",
+    "site-footer",
+    "skip-link",
+    "cookie-banner",
+    "toolbar",
 ];
 const HOME_WORDS: &[&str] = &["home", "start", "index", "main page", "homepage", "top"];
 
@@ -88,7 +126,8 @@ pub(crate) fn extract_html(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
         });
     } else {
         doc.empty_pages.push(1);
-        doc.warnings.push("no visible text in this HTML page".into());
+        doc.warnings
+            .push("no visible text in this HTML page".into());
     }
     Ok(doc)
 }
@@ -236,9 +275,11 @@ impl Walker {
             "br" => self.brk("\n"),
             "tr" => self.brk("\n"),
             "td" | "th" => {
-                let prev_cell = node
-                    .prev_siblings()
-                    .any(|s| s.value().as_element().is_some_and(|p| matches!(p.name(), "td" | "th")));
+                let prev_cell = node.prev_siblings().any(|s| {
+                    s.value()
+                        .as_element()
+                        .is_some_and(|p| matches!(p.name(), "td" | "th"))
+                });
                 if prev_cell {
                     self.out.push_str(" | ");
                 }
@@ -253,7 +294,10 @@ impl Walker {
                 }
             }
             "ol" => {
-                let start = e.attr("start").and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                let start = e
+                    .attr("start")
+                    .and_then(|s| s.trim().parse().ok())
+                    .unwrap_or(1);
                 self.lists.push(Some(start));
                 self.brk("\n\n");
             }
@@ -265,7 +309,8 @@ impl Walker {
                 self.brk("\n\n");
                 let title = element_text(node);
                 if !title.is_empty() {
-                    self.headings.push((usize::from(name.as_bytes()[1] - b'0'), title));
+                    self.headings
+                        .push((usize::from(name.as_bytes()[1] - b'0'), title));
                     self.pending_sentinels += 1;
                 }
             }
@@ -328,8 +373,10 @@ fn skipped(e: &Element) -> bool {
     if SKIP_TAGS.contains(&e.name()) || e.attr("hidden").is_some() {
         return true;
     }
-    if e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        || e.attr("role").is_some_and(|v| v.eq_ignore_ascii_case("navigation"))
+    if e.attr("aria-hidden")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        || e.attr("role")
+            .is_some_and(|v| v.eq_ignore_ascii_case("navigation"))
     {
         return true;
     }

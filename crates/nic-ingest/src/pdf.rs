@@ -124,7 +124,12 @@ fn page_list(pages: &[u32]) -> String {
 fn mark_headings(pages: &mut [ExtractedPage]) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for p in pages.iter() {
-        let unique: HashSet<&str> = p.text.lines().map(str::trim).filter(|l| l.len() <= 80).collect();
+        let unique: HashSet<&str> = p
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.len() <= 80)
+            .collect();
         for l in unique {
             *seen.entry(l).or_default() += 1;
         }
@@ -155,7 +160,10 @@ fn mark_outline(pages: &mut [ExtractedPage], toc: &[(usize, String, u32)]) {
         let mut from = 0;
         let mut marks: Vec<SectionMark> = Vec::new();
         for (level, title) in by_page.get(&p.number).into_iter().flatten() {
-            let title = normalize(title).split_whitespace().collect::<Vec<_>>().join(" ");
+            let title = normalize(title)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if title.is_empty() {
                 continue;
             }
@@ -188,11 +196,16 @@ fn mark_outline(pages: &mut [ExtractedPage], toc: &[(usize, String, u32)]) {
 fn sensible_title(t: &str) -> bool {
     let lower = t.trim().to_lowercase();
     let letters = lower.chars().filter(|c| c.is_alphabetic()).count();
-    let junk_ext = [".doc", ".docx", ".pdf", ".indd", ".qxd", ".p65", ".fm", ".tex", ".ps", ".dvi", ".rtf", ".txt"];
+    let junk_ext = [
+        ".doc", ".docx", ".pdf", ".indd", ".qxd", ".p65", ".fm", ".tex", ".ps", ".dvi", ".rtf",
+        ".txt",
+    ];
     letters >= 3
         && lower.chars().count() <= 200
-        && !["untitled", "title", "document", "no title", "unknown", "slide 1", "pdf"]
-            .contains(&lower.as_str())
+        && ![
+            "untitled", "title", "document", "no title", "unknown", "slide 1", "pdf",
+        ]
+        .contains(&lower.as_str())
         && !lower.starts_with("microsoft word")
         && !lower.starts_with("microsoft powerpoint")
         && !junk_ext.iter().any(|e| lower.ends_with(e))

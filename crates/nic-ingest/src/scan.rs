@@ -69,7 +69,10 @@ pub fn scan_roots(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<ScanError>) {
             } else {
                 errors.push(ScanError {
                     path: root.clone(),
-                    reason: format!("unsupported file type (supported: {})", crate::SUPPORTED_EXTENSIONS.join(", ")),
+                    reason: format!(
+                        "unsupported file type (supported: {})",
+                        crate::SUPPORTED_EXTENSIONS.join(", ")
+                    ),
                 });
             }
             continue;
@@ -144,7 +147,10 @@ fn walk(
             walk(&path, rel, visited, files, errors);
             rel.pop();
         } else if meta.is_file() && FileKind::from_path(&path).is_some() {
-            let domain = rel.first().cloned().unwrap_or_else(|| DEFAULT_DOMAIN.into());
+            let domain = rel
+                .first()
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_DOMAIN.into());
             let mut doc = rel.join("/");
             if !doc.is_empty() {
                 doc.push('/');

@@ -19,12 +19,16 @@ use regex::Regex;
 /// Longest accepted line, in bytes.
 pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
-static PAGE_MARKER: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?mi)^[ \t]*-{2,}[ \t]*PAGE[ \t]+(\d{1,6})[ \t]*-{2,}[ \t]*$").unwrap());
+static PAGE_MARKER: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?mi)^[ \t]*-{2,}[ \t]*PAGE[ \t]+(\d{1,6})[ \t]*-{2,}[ \t]*$").unwrap()
+});
 
 /// Decodes bytes as UTF-8 (BOM-aware, UTF-16 with a BOM too), falling back to Windows-1252
 /// with a warning. Refuses binary content.
-pub(crate) fn decode_text(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ExtractError> {
+pub(crate) fn decode_text(
+    bytes: &[u8],
+    warnings: &mut Vec<String>,
+) -> Result<String, ExtractError> {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         if enc != encoding_rs::UTF_8 {
             let (s, _, had_errors) = enc.decode(bytes);
@@ -67,7 +71,9 @@ pub(crate) fn longest_line(bytes: &[u8]) -> usize {
 pub(crate) fn extract_text(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, ExtractError> {
     let longest = longest_line(bytes);
     if longest > MAX_LINE_BYTES {
-        return Err(ExtractError::LineTooLong { bytes: longest as u64 });
+        return Err(ExtractError::LineTooLong {
+            bytes: longest as u64,
+        });
     }
     let mut warnings = Vec::new();
     let text = normalize(&decode_text(bytes, &mut warnings)?);
@@ -148,7 +154,9 @@ fn split_pages(text: &str, warnings: &mut Vec<String>) -> Vec<(u32, String)> {
         };
         let number = number.max(1);
         if let Some(existing) = pages.iter_mut().find(|(n, _)| *n == number) {
-            warnings.push(format!("page marker {number} appears more than once; merged"));
+            warnings.push(format!(
+                "page marker {number} appears more than once; merged"
+            ));
             existing.1.push_str("\n\n");
             existing.1.push_str(&body);
         } else {
@@ -165,7 +173,10 @@ mod tests {
     #[test]
     fn markers_give_their_own_numbers() {
         let mut w = Vec::new();
-        let p = split_pages("intro\n--- PAGE 3 ---\nthree\n--- PAGE 4 ---\nfour\n", &mut w);
+        let p = split_pages(
+            "intro\n--- PAGE 3 ---\nthree\n--- PAGE 4 ---\nfour\n",
+            &mut w,
+        );
         let numbers: Vec<u32> = p.iter().map(|(n, _)| *n).collect();
         assert_eq!(numbers, vec![2, 3, 4]);
         assert!(p[1].1.contains("three") && !p[1].1.contains("PAGE"));

@@ -9,7 +9,8 @@ use crate::openai::OpenAiGenerator;
 use crate::prompt::{Prompt, PromptBudget};
 use nic_core::config::{LlmBackend, NicConfig};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Counts of [`Outcome`]s since start.
 #[derive(Debug, Default)]
@@ -40,6 +41,7 @@ pub struct LlmClient {
     deadline: Duration,
     budget: PromptBudget,
     counters: Counters,
+    last_health: Mutex<Option<(Instant, LlmHealth)>>,
 }
 
 /// Counts a generation as cancelled if its future is dropped before it finishes.
@@ -69,6 +71,7 @@ impl LlmClient {
             deadline,
             budget,
             counters: Counters::default(),
+            last_health: Mutex::new(None),
         }
     }
 
@@ -137,18 +140,38 @@ impl LlmClient {
         result
     }
 
-    /// Probes the server (does not touch the breaker).
+    /// Probes the server now (does not touch the breaker; at most ~3 s).
     pub async fn health(&self) -> LlmHealth {
-        self.generator.health().await
+        let h = self.generator.health().await;
+        *self.last_health.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), h.clone()));
+        h
     }
 
-    /// Health probe plus breaker state, for `/health` and `/api/status`.
-    pub async fn status(&self) -> LlmStatus {
+    /// The last probe if younger than `max_age`, else a new one — so that frequent
+    /// `/health` polling does not turn into a request to the LLM server each time.
+    pub async fn health_cached(&self, max_age: Duration) -> LlmHealth {
+        let cached = self
+            .last_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < max_age)
+            .map(|(_, h)| h.clone());
+        match cached {
+            Some(h) => h,
+            None => self.health().await,
+        }
+    }
+
+    /// Health (probed at most every `max_age`) plus breaker state, for `/health` and
+    /// `/api/status`.
+    pub async fn status(&self, max_age: Duration) -> LlmStatus {
         LlmStatus {
             backend: self.backend(),
             url: self.url().to_string(),
             model: self.model().map(str::to_string),
-            health: self.health().await,
+            health: self.health_cached(max_age).await,
             breaker: self.breaker.snapshot(),
         }
     }
@@ -161,7 +184,12 @@ impl LlmClient {
     pub fn outcomes(&self) -> OutcomeSnapshot {
         Outcome::ALL
             .iter()
-            .map(|o| (o.as_str(), self.counters.0[o.index()].load(Ordering::Relaxed)))
+            .map(|o| {
+                (
+                    o.as_str(),
+                    self.counters.0[o.index()].load(Ordering::Relaxed),
+                )
+            })
             .collect()
     }
 }
@@ -202,7 +230,10 @@ mod tests {
         let mut cfg = NicConfig::default();
         assert!(from_config(&cfg).unwrap().is_none());
         cfg.llm_backend = LlmBackend::Ollama;
-        assert!(matches!(from_config(&cfg), Err(LlmConfigError::ModelRequired)));
+        assert!(matches!(
+            from_config(&cfg),
+            Err(LlmConfigError::ModelRequired)
+        ));
         cfg.llm_model = Some("llama3.2:3b".into());
         let c = from_config(&cfg).unwrap().unwrap();
         assert_eq!(c.backend(), "ollama");

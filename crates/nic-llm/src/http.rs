@@ -93,7 +93,7 @@ impl Stage {
 
     pub fn describe(&self) -> &'static str {
         match self.0.load(Ordering::Relaxed) {
-            Self::CONNECTING => "connecting and sending the prompt",
+            Self::CONNECTING => "waiting for the server to start its response",
             Self::FIRST_TOKEN => "waiting for the first token",
             _ => "streaming the answer",
         }
@@ -216,7 +216,11 @@ mod tests {
             let mut lb = LineBuffer::default();
             let mut got = lb.push(&bytes[..cut]).unwrap();
             got.extend(lb.push(&bytes[cut..]).unwrap());
-            assert_eq!(got, vec!["{\"a\":\"°C — ok\"}", "{\"b\":2}"], "cut at {cut}");
+            assert_eq!(
+                got,
+                vec!["{\"a\":\"°C — ok\"}", "{\"b\":2}"],
+                "cut at {cut}"
+            );
             assert_eq!(lb.finish().unwrap().as_deref(), Some("{\"c\":"));
         }
     }

@@ -26,4 +26,6 @@ pub use generator::{BoxFuture, GenerateOutput, Generator, LlmHealth};
 pub use http::CONNECT_TIMEOUT;
 pub use ollama::OllamaGenerator;
 pub use openai::OpenAiGenerator;
-pub use prompt::{build_prompt, evidence_header, ChatMessage, Evidence, Prompt, PromptBudget, SYSTEM_PROMPT};
+pub use prompt::{
+    build_prompt, evidence_header, ChatMessage, Evidence, Prompt, PromptBudget, SYSTEM_PROMPT,
+};

@@ -143,7 +143,11 @@ impl OllamaGenerator {
         }
     }
 
-    async fn generate_inner(&self, prompt: &Prompt, stage: &Stage) -> Result<GenerateOutput, LlmError> {
+    async fn generate_inner(
+        &self,
+        prompt: &Prompt,
+        stage: &Stage,
+    ) -> Result<GenerateOutput, LlmError> {
         self.ensure_model().await?;
         let mut acc = Accumulator::new();
         let resp = self

@@ -121,6 +121,20 @@ impl OpenAiGenerator {
             .await
             .map_err(|e| http::map_reqwest(&self.base, e))?;
         stage.set(Stage::FIRST_TOKEN);
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            let body = resp.bytes().await.unwrap_or_default();
+            let text = http::snippet(&body);
+            if text.contains("model") {
+                return Err(LlmError::ModelMissing {
+                    model: self.model.clone().unwrap_or_default(),
+                    available: self.model_ids().await.unwrap_or_default(),
+                });
+            }
+            return Err(LlmError::Http {
+                status: 404,
+                body_snippet: text,
+            });
+        }
         let resp = http::error_for_status(resp).await?;
         let is_json = resp
             .headers()
@@ -175,44 +189,64 @@ impl OpenAiGenerator {
         Ok(acc.finish(self.model.as_deref()))
     }
 
-    async fn probe(&self) -> Result<LlmHealth, LlmError> {
-        let get = |path: &str| {
-            self.client
-                .get(format!("{}{path}", self.base))
-                .send()
-        };
-        let resp = get("/v1/models")
+    /// The model ids `/v1/models` lists.
+    async fn model_ids(&self) -> Result<Vec<String>, LlmError> {
+        let resp = self
+            .client
+            .get(format!("{}/v1/models", self.base))
+            .send()
             .await
             .map_err(|e| http::map_reqwest(&self.base, e))?;
-        if resp.status() == reqwest::StatusCode::NOT_FOUND {
-            // No model listing: ask llama.cpp's /health (503 while the model loads).
-            let detail = match get("/health").await {
-                Ok(h) if h.status().is_success() => "reachable (no /v1/models; /health ok)".into(),
-                Ok(h) => format!("reachable (no /v1/models; /health answered {})", h.status()),
-                Err(_) => "reachable (no /v1/models)".into(),
-            };
-            return Ok(LlmHealth {
-                reachable: true,
-                model_present: None,
-                detail,
-            });
-        }
         let resp = http::error_for_status(resp).await?;
         let body = resp
             .bytes()
             .await
             .map_err(|e| http::map_reqwest(&self.base, e))?;
-        let ids: Vec<String> = serde_json::from_slice::<Models>(&body)
-            .map(|m| m.data.into_iter().map(|e| e.id).collect())
-            .unwrap_or_default();
+        let models: Models = serde_json::from_slice(&body).map_err(|e| {
+            LlmError::Protocol(format!(
+                "/v1/models is not a model list ({e}): {}",
+                http::snippet(&body)
+            ))
+        })?;
+        Ok(models.data.into_iter().map(|m| m.id).collect())
+    }
+
+    async fn probe(&self) -> Result<LlmHealth, LlmError> {
+        let ids = match self.model_ids().await {
+            Ok(ids) => ids,
+            Err(LlmError::Http { status: 404, .. }) => {
+                // No model listing: ask llama.cpp's /health (503 while the model loads).
+                let health = self
+                    .client
+                    .get(format!("{}/health", self.base))
+                    .send()
+                    .await;
+                let detail = match health {
+                    Ok(h) if h.status().is_success() => {
+                        "reachable (no /v1/models; /health ok)".to_string()
+                    }
+                    Ok(h) => format!("reachable (no /v1/models; /health answered {})", h.status()),
+                    Err(_) => "reachable (no /v1/models)".to_string(),
+                };
+                return Ok(LlmHealth {
+                    reachable: true,
+                    model_present: None,
+                    detail,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let present = self.model.as_ref().map(|m| ids.iter().any(|id| id == m));
-        let detail = match present {
-            Some(false) => format!(
-                "the server lists {} but not the configured model {:?} (servers serving one model may ignore the name)",
-                if ids.is_empty() { "no models".into() } else { ids.join(", ") },
-                self.model.as_deref().unwrap_or_default()
+        let listed = if ids.is_empty() {
+            "no models".to_string()
+        } else {
+            ids.join(", ")
+        };
+        let detail = match (present, &self.model) {
+            (Some(false), Some(m)) => format!(
+                "the server lists {listed} but not the configured model {m:?} (a server serving one model may ignore the name)"
             ),
-            _ => format!("reachable; models: {}", ids.join(", ")),
+            _ => format!("reachable; models: {listed}"),
         };
         Ok(LlmHealth {
             reachable: true,

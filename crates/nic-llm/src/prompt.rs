@@ -194,7 +194,8 @@ mod tests {
         let p = build_prompt("torque?", &e, &PromptBudget::new(4096), &words);
         assert_eq!(p.included, 2);
         let user = &p.messages[1].content;
-        assert!(user.contains("[1] vehicle/brakes.pdf — p.12 — Brakes > Caliper\nTorque to 85-95 ft-lbs."));
+        assert!(user
+            .contains("[1] vehicle/brakes.pdf — p.12 — Brakes > Caliper\nTorque to 85-95 ft-lbs."));
         assert!(user.contains("[2] vehicle/brakes.pdf"));
         assert!(user.contains("Question: torque?"));
         assert_eq!(p.messages[0].role, "system");
@@ -215,7 +216,8 @@ mod tests {
         let long = "word ".repeat(100);
         let e: Vec<_> = (1..=5).map(|n| ev(n, &long)).collect();
         // Fixed cost ~ system + frame; each block ~ 110 tokens with the margin.
-        let fixed = build_prompt("q", &[], &PromptBudget::new(100_000), &words).prompt_tokens_estimate;
+        let fixed =
+            build_prompt("q", &[], &PromptBudget::new(100_000), &words).prompt_tokens_estimate;
         let budget = PromptBudget {
             num_ctx: fixed + 2 * 115 + 50 + 512,
             reserve_for_answer: 512,

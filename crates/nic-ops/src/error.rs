@@ -13,7 +13,9 @@ pub enum OpsError {
     },
     #[error("process {pid} not found (it exited, or /proc/{pid} is not visible to this user)")]
     NoSuchProcess { pid: u32 },
-    #[error("cannot reach {url}: {reason} (is `nic serve` running and NOVA_BIND/NOVA_PORT right?)")]
+    #[error(
+        "cannot reach {url}: {reason} (is `nic serve` running and NOVA_BIND/NOVA_PORT right?)"
+    )]
     Http { url: String, reason: String },
     #[error(
         "{url} is not a loopback address: NIC only talks to servers on this machine \

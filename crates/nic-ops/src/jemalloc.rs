@@ -210,8 +210,8 @@ mod tests {
     #[test]
     fn default_conf_is_nul_terminated_and_enables_background_threads() {
         assert_eq!(DEFAULT_MALLOC_CONF.last(), Some(&0));
-        let text = std::str::from_utf8(&DEFAULT_MALLOC_CONF[..DEFAULT_MALLOC_CONF.len() - 1])
-            .unwrap();
+        let text =
+            std::str::from_utf8(&DEFAULT_MALLOC_CONF[..DEFAULT_MALLOC_CONF.len() - 1]).unwrap();
         assert!(text.split(',').any(|o| o == "background_thread:true"));
     }
 }

@@ -72,7 +72,11 @@ pub fn dir_residency(dir: &Path) -> io::Result<Vec<FileResidency>> {
             }
         }
     }
-    out.sort_by(|a, b| b.mapped_bytes.cmp(&a.mapped_bytes).then(a.path.cmp(&b.path)));
+    out.sort_by(|a, b| {
+        b.mapped_bytes
+            .cmp(&a.mapped_bytes)
+            .then(a.path.cmp(&b.path))
+    });
     Ok(out)
 }
 
@@ -105,7 +109,10 @@ mod tests {
         assert_eq!(prefault(&path).unwrap(), len as u64);
         let (mapped, resident) = resident_bytes(&path).unwrap();
         assert_eq!(mapped, len as u64);
-        assert_eq!(resident, mapped, "a file just written and read is in the page cache");
+        assert_eq!(
+            resident, mapped,
+            "a file just written and read is in the page cache"
+        );
     }
 
     #[test]

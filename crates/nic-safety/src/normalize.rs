@@ -141,8 +141,11 @@ fn decode_if_text(tok: &str) -> Option<String> {
     }
     // Plain words ("Troubleshooting") and part numbers are excluded by the decoded-text test
     // below; this cheap check skips most of them before decoding.
-    let has_marker = body.bytes().any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'))
-        || body[1..].bytes().any(|b| b.is_ascii_uppercase()) && body.bytes().any(|b| b.is_ascii_lowercase());
+    let has_marker = body
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'))
+        || body[1..].bytes().any(|b| b.is_ascii_uppercase())
+            && body.bytes().any(|b| b.is_ascii_lowercase());
     if !has_marker {
         return None;
     }
@@ -155,7 +158,11 @@ fn decode_if_text(tok: &str) -> Option<String> {
         .filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
         .count();
     let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    let non_space = bytes.iter().filter(|b| !b.is_ascii_whitespace()).count().max(1);
+    let non_space = bytes
+        .iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .count()
+        .max(1);
     if printable * 100 < bytes.len() * 97 || letters * 100 < non_space * 70 {
         return None;
     }
@@ -191,17 +198,65 @@ fn b64_decode(body: &str) -> Option<Vec<u8>> {
 
 fn confusable(c: char) -> Option<char> {
     Some(match c {
-        'а' => 'a', 'е' => 'e', 'о' => 'o', 'р' => 'p', 'с' => 'c', 'у' => 'y', 'х' => 'x',
-        'і' => 'i', 'ј' => 'j', 'ѕ' => 's', 'ԁ' => 'd', 'ԛ' => 'q', 'ԝ' => 'w', 'һ' => 'h',
-        'ӏ' => 'l', 'ɡ' => 'g', 'ı' => 'i', 'ʏ' => 'y',
-        'А' => 'A', 'В' => 'B', 'Е' => 'E', 'К' => 'K', 'М' => 'M', 'Н' => 'H', 'О' => 'O',
-        'Р' => 'P', 'С' => 'C', 'Т' => 'T', 'Х' => 'X', 'У' => 'Y', 'І' => 'I', 'Ј' => 'J',
-        'Ѕ' => 'S', 'Ԁ' => 'D',
-        'α' => 'a', 'ο' => 'o', 'ν' => 'v', 'ρ' => 'p', 'τ' => 't', 'υ' => 'u', 'ι' => 'i',
-        'κ' => 'k', 'ε' => 'e',
-        'Α' => 'A', 'Β' => 'B', 'Ε' => 'E', 'Ζ' => 'Z', 'Η' => 'H', 'Ι' => 'I', 'Κ' => 'K',
-        'Μ' => 'M', 'Ν' => 'N', 'Ο' => 'O', 'Ρ' => 'P', 'Τ' => 'T', 'Υ' => 'Y', 'Χ' => 'X',
-        'օ' => 'o', 'ս' => 'u',
+        'а' => 'a',
+        'е' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'і' => 'i',
+        'ј' => 'j',
+        'ѕ' => 's',
+        'ԁ' => 'd',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        'һ' => 'h',
+        'ӏ' => 'l',
+        'ɡ' => 'g',
+        'ı' => 'i',
+        'ʏ' => 'y',
+        'А' => 'A',
+        'В' => 'B',
+        'Е' => 'E',
+        'К' => 'K',
+        'М' => 'M',
+        'Н' => 'H',
+        'О' => 'O',
+        'Р' => 'P',
+        'С' => 'C',
+        'Т' => 'T',
+        'Х' => 'X',
+        'У' => 'Y',
+        'І' => 'I',
+        'Ј' => 'J',
+        'Ѕ' => 'S',
+        'Ԁ' => 'D',
+        'α' => 'a',
+        'ο' => 'o',
+        'ν' => 'v',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ε' => 'e',
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'օ' => 'o',
+        'ս' => 'u',
         _ => return None,
     })
 }

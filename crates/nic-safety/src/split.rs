@@ -14,17 +14,23 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("bad split pattern {p}: {e}"))
+    crate::compile(p)
 }
 
 static CONJ_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?:,\s*|\s+)(?:and\s+also|and\s+then|also|plus|and|but\s+also|as\s+well\s+as)\s*,?\s+(how|what|what's|whats|where|where's|when|why|which|who|can\s+(?:i|you|we)|could\s+(?:i|you)|should\s+(?:i|we)|is\s+(?:it|there)|are\s+there|do\s+(?:i|you|we)|does|tell\s+me|explain|show\s+me|give\s+me|list)\b")
+    re(
+        r"(?i)(?:,\s*|\s+)(?:and\s+also|and\s+then|also|plus|and|but\s+also|as\s+well\s+as)\s*,?\s+(how|what|what's|whats|where|where's|when|why|which|who|can\s+(?:i|you|we)|could\s+(?:i|you)|should\s+(?:i|we)|is\s+(?:it|there)|are\s+there|do\s+(?:i|you|we)|does|tell\s+me|explain|show\s+me|give\s+me|list)\b",
+    )
 });
 static QUESTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\W*(?:also,?\s+|and\s+|then\s+|plus\s+|so\s+|ok,?\s+|please,?\s+)*(?:how|what|what's|whats|where|where's|when|why|which|who|whose|can|could|should|would|will|is|are|am|do|does|did|was|were|has|have|tell|explain|show|give|list|describe|help|walk|need|i\s+need|i\s+want|i'd\s+like|find|compare|define|outline|summari[sz]e|steps|procedure|torque|spec|specs|location)\b")
+    re(
+        r"(?i)^\W*(?:also,?\s+|and\s+|then\s+|plus\s+|so\s+|ok,?\s+|please,?\s+)*(?:how|what|what's|whats|where|where's|when|why|which|who|whose|can|could|should|would|will|is|are|am|do|does|did|was|were|has|have|tell|explain|show|give|list|describe|help|walk|need|i\s+need|i\s+want|i'd\s+like|find|compare|define|outline|summari[sz]e|steps|procedure|torque|spec|specs|location|(?:check|inspect|replace|install|adjust|reset|test|measure|remove|clean|set|find|lubricate|tighten)\s+(?:the|a|an|my|for|that|this|it|all|both))\b",
+    )
 });
 static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\W*(?:hi|hello|hey|thanks|thank\s+you|thx|please|cheers|ok|okay|regards|good\s+(?:morning|afternoon|evening))(?:\s+\w+)?\W*$")
+    re(
+        r"(?i)^\W*(?:hi|hello|hey|thanks|thank\s+you|thx|please|cheers|ok|okay|regards|good\s+(?:morning|afternoon|evening))(?:\s+\w+)?\W*$",
+    )
 });
 
 const ABBREVIATIONS: &[&str] = &[
@@ -118,8 +124,13 @@ fn sentences(line: &str) -> Vec<&str> {
 }
 
 fn ends_with_abbreviation(s: &str) -> bool {
-    let last = s.rsplit(char::is_whitespace).next().unwrap_or("").to_ascii_lowercase();
-    ABBREVIATIONS.contains(&last.as_str()) || (last.len() == 1 && last.chars().all(char::is_alphabetic))
+    let last = s
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ABBREVIATIONS.contains(&last.as_str())
+        || (last.len() == 1 && last.chars().all(char::is_alphabetic))
 }
 
 #[cfg(test)]
@@ -138,7 +149,10 @@ mod tests {
     #[test]
     fn statements_are_context() {
         let p = split_questions("The compressor is short cycling. What should I check?");
-        assert_eq!(p, vec!["The compressor is short cycling. What should I check?"]);
+        assert_eq!(
+            p,
+            vec!["The compressor is short cycling. What should I check?"]
+        );
         let p = split_questions("How do I check the pads and rotors?");
         assert_eq!(p.len(), 1);
     }
@@ -146,7 +160,10 @@ mod tests {
     #[test]
     fn lines_and_question_marks() {
         let p = split_questions("Where is the fuse box?\nWhat is the belt tension? Thanks!");
-        assert_eq!(p, vec!["Where is the fuse box?", "What is the belt tension?"]);
+        assert_eq!(
+            p,
+            vec!["Where is the fuse box?", "What is the belt tension?"]
+        );
     }
 
     #[test]

@@ -486,12 +486,15 @@
         el('strong', { text: 'Safety: ' }), safetyMsg));
     }
 
-    var answer = str(data.answer);
+    var answer = str(data.answer).trim();
     // Do not repeat the safety text when the server also put it in `answer`.
-    var duplicate = (status === 'refused' || status === 'emergency') &&
-      answer.trim() === (safetyMsg || (status === 'refused' ? answer : '')).trim();
-    if (answer && !duplicate) {
-      if (status === 'emergency') {
+    if ((status === 'refused' || status === 'emergency') && safetyMsg.trim() &&
+        answer.indexOf(safetyMsg.trim()) === 0) {
+      answer = answer.slice(safetyMsg.trim().length).trim();
+    }
+    if (status === 'refused' && !safetyMsg) answer = ''; // already shown as the reason
+    if (answer) {
+      if (status === 'emergency' && citations.length) {
         main.appendChild(el('h3', { class: 'sub', text: 'From the manuals' }));
       }
       main.appendChild(answerText(answer, citations, id + '-src-'));

@@ -38,11 +38,12 @@ pub fn llm_status(state: &SharedState) -> Value {
     match state.engine.llm() {
         None => json!({"backend": "none", "model": null, "breaker": "closed"}),
         Some(llm) => {
-            let b = llm.breaker_state();
+            let b = llm.breaker();
             json!({
                 "backend": llm.backend(),
                 "model": llm.model(),
-                "breaker": b.state,
+                "url": llm.url(),
+                "breaker": b.state.as_str(),
                 "retry_in_s": b.retry_in_s,
             })
         }
@@ -71,7 +72,7 @@ pub fn refresh_gauges(state: &SharedState) {
     m.index_generation.set(r.generation().id() as f64);
     if let Some(llm) = state.engine.llm() {
         let mut last = state.last_llm_counts.lock();
-        for (outcome, n) in llm.outcome_counts() {
+        for (outcome, n) in llm.outcomes() {
             let prev = last.entry(outcome).or_insert(0);
             m.llm_requests_total.with(&[outcome]).inc_by(n.saturating_sub(*prev));
             *prev = n.max(*prev);

@@ -31,12 +31,36 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         k: usize,
     },
+    /// Load on `/api/ask` through a `nic serve` child on loopback, at several concurrency
+    /// levels: throughput, p50/p95/p99, errors, server RSS.
+    Http {
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Concurrency levels.
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+        clients: Vec<usize>,
+        /// Seconds per level.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// auto, extractive or generative.
+        #[arg(long, default_value = "extractive")]
+        mode: String,
+    },
 }
 
 pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Ingest { dir, incremental } => bench_ingest(cfg, dir, incremental),
         BenchCommand::Search { queries, rounds, k } => bench_search(cfg, queries, rounds, k),
+        BenchCommand::Http {
+            queries,
+            clients,
+            seconds,
+            mode,
+        } => {
+            http::run(cfg, queries.unwrap_or_else(default_queries), clients, seconds, mode)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -205,4 +229,164 @@ fn bench_search(
         mb(st.get("VmHWM").copied().unwrap_or(0))
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `nic bench http`: a load generator against a `nic serve` child process on loopback.
+pub mod http {
+    use anyhow::{Context, Result};
+    use nic_core::NicConfig;
+    use std::io::{BufRead, BufReader};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    struct ServerChild(Child);
+    impl Drop for ServerChild {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn child_rss(pid: u32) -> (u64, u64, u64) {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let get = |k: &str| {
+            text.lines()
+                .find(|l| l.starts_with(k))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                * 1024
+        };
+        (get("VmRSS:"), get("RssAnon:"), get("VmHWM:"))
+    }
+
+    pub fn run(
+        cfg: &NicConfig,
+        queries: PathBuf,
+        clients: Vec<usize>,
+        seconds: u64,
+        mode: String,
+    ) -> Result<()> {
+        let text = std::fs::read_to_string(&queries)
+            .with_context(|| format!("reading {}", queries.display()))?;
+        let qs: Arc<Vec<String>> = Arc::new(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect(),
+        );
+        anyhow::ensure!(!qs.is_empty(), "no queries");
+        let exe = std::env::current_exe()?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir"])
+            .arg(&cfg.data_dir)
+            .args(["--model", &cfg.model_dir().to_string_lossy()])
+            .env("NOVA_RATE_LIMIT_PER_MINUTE", "0")
+            .env("NOVA_QUEUE_MAX", "1024")
+            .env("NIC_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting nic serve")?;
+        let stdout = child.stdout.take().context("child stdout")?;
+        let pid = child.id();
+        let guard = ServerChild(child);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .context("server did not report its address")?
+            .to_string();
+        let (rss0, anon0, _) = child_rss(pid);
+        println!("bench http: {base}, {} queries, mode {mode}, {seconds} s per level", qs.len());
+        println!("  server RSS at start: {:.0} MB (anon {:.0} MB)", rss0 as f64 / 1048576.0, anon0 as f64 / 1048576.0);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        println!(
+            "  {:>7} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10} {:>10}",
+            "clients", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors", "RSS MB", "anon MB"
+        );
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?;
+        // Warm-up: model load and page faults are not part of the steady-state figures.
+        rt.block_on(async {
+            for q in qs.iter().take(20) {
+                let _ = client
+                    .post(format!("{base}/api/ask"))
+                    .json(&serde_json::json!({"question": q, "mode": mode}))
+                    .send()
+                    .await;
+            }
+        });
+        for &n in &clients {
+            let (lat, errors, elapsed) = rt.block_on(async {
+                let deadline = Instant::now() + Duration::from_secs(seconds);
+                let started = Instant::now();
+                let mut tasks = Vec::new();
+                for c in 0..n {
+                    let client = client.clone();
+                    let qs = qs.clone();
+                    let base = base.clone();
+                    let mode = mode.clone();
+                    tasks.push(tokio::spawn(async move {
+                        let mut lat = Vec::new();
+                        let mut errors = 0usize;
+                        let mut i = c * 7;
+                        while Instant::now() < deadline {
+                            let q = &qs[i % qs.len()];
+                            i += 1;
+                            let t = Instant::now();
+                            let r = client
+                                .post(format!("{base}/api/ask"))
+                                .json(&serde_json::json!({"question": q, "mode": mode}))
+                                .send()
+                                .await;
+                            match r {
+                                Ok(resp) if resp.status().is_success() => {
+                                    let _ = resp.bytes().await;
+                                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                                }
+                                _ => errors += 1,
+                            }
+                        }
+                        (lat, errors)
+                    }));
+                }
+                let mut all = Vec::new();
+                let mut errors = 0;
+                for t in tasks {
+                    if let Ok((l, e)) = t.await {
+                        all.extend(l);
+                        errors += e;
+                    }
+                }
+                (all, errors, started.elapsed().as_secs_f64())
+            });
+            let mut lat = lat;
+            lat.sort_by(f64::total_cmp);
+            let (rss, anon, _) = child_rss(pid);
+            println!(
+                "  {:>7} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7} {:>10.0} {:>10.0}",
+                n,
+                lat.len() as f64 / elapsed,
+                super::percentile(&lat, 0.5),
+                super::percentile(&lat, 0.95),
+                super::percentile(&lat, 0.99),
+                errors,
+                rss as f64 / 1048576.0,
+                anon as f64 / 1048576.0
+            );
+        }
+        let (_, _, peak) = child_rss(pid);
+        println!("  server peak RSS (VmHWM): {:.0} MB", peak as f64 / 1048576.0);
+        drop(guard);
+        Ok(())
+    }
 }

@@ -8,7 +8,6 @@ use nic_index::{IngestOptions, IngestReport, ProgressEvent};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -28,15 +27,8 @@ pub struct IngestArgs {
 
 pub fn options(cfg: &NicConfig, roots: Vec<PathBuf>, rebuild: bool) -> IngestOptions {
     IngestOptions {
-        roots,
-        batch_size: cfg.batch_size,
-        extract: nic_ingest::ExtractOptions {
-            pdf_timeout: Duration::from_secs(cfg.pdf_timeout_s),
-            max_file_bytes: cfg.max_file_mb * 1024 * 1024,
-        },
-        chunk: nic_ingest::ChunkOptions::default(),
-        keep_generations: cfg.keep_generations,
         rebuild,
+        ..nic_server::ingest_options(cfg, roots)
     }
 }
 
@@ -65,10 +57,10 @@ pub fn run(cfg: &NicConfig, args: IngestArgs) -> Result<ExitCode> {
 
 fn on_progress(bar: &ProgressBar, ev: &ProgressEvent, quiet: bool) {
     match ev {
-        ProgressEvent::Scanned { files } => bar.set_length(*files as u64),
+        ProgressEvent::Scanned { files, .. } => bar.set_length(*files as u64),
         ProgressEvent::FileStarted { doc, .. } => bar.set_message(doc.clone()),
         ProgressEvent::FileDone { .. } => bar.inc(1),
-        ProgressEvent::Publishing => bar.set_message("publishing"),
+        ProgressEvent::Publishing { .. } => bar.set_message("publishing"),
         _ => {}
     }
     if bar.is_hidden() && !quiet {

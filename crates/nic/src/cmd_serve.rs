@@ -36,7 +36,11 @@ pub struct AskArgs {
 pub fn init_logging(cfg: &NicConfig) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("NIC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
     let _ = match cfg.log_format {
         nic_core::config::LogFormat::Json => builder.json().try_init(),
         nic_core::config::LogFormat::Text => builder.try_init(),

@@ -27,8 +27,10 @@ static ITEM_START: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"^(?:[-*•·▪◦–]\s|\d{1,3}[.)](?:\s|$)|[a-zA-Z][.)]\s|\([a-zA-Z0-9]{1,3}\)\s|(?i:step)\s+\d+)")
         .unwrap()
 });
-static MARKER_ONLY: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(?:(?i:step)\s*\d+[.:)]?|\d{1,3}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,3}\))$").unwrap());
+static MARKER_ONLY: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^(?:(?i:step)\s*\d+[.:)]?|\d{1,3}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,3}\))$")
+        .unwrap()
+});
 
 const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "etc", "fig", "figs", "no", "nos", "approx", "vs", "ref", "refs", "para", "sec",
@@ -36,7 +38,11 @@ const ABBREVIATIONS: &[&str] = &[
     "cf", "ca", "eq", "pp", "p", "pg", "art", "dept", "est", "incl", "nom", "temp", "qty", "pt",
 ];
 
-pub(super) fn segment_page(page: &ExtractedPage, max: usize, count: &dyn Fn(&str) -> usize) -> Vec<Atom> {
+pub(super) fn segment_page(
+    page: &ExtractedPage,
+    max: usize,
+    count: &dyn Fn(&str) -> usize,
+) -> Vec<Atom> {
     let text = page.text.as_str();
     let marks: HashSet<usize> = page.sections.iter().map(|m| m.offset).collect();
     let mut atoms = Vec::new();
@@ -59,7 +65,8 @@ pub(super) fn segment_page(page: &ExtractedPage, max: usize, count: &dyn Fn(&str
                     glue_next: glue,
                 });
             } else {
-                for (j, (ps, pe, pt)) in split_long(text, s, e, max, count).into_iter().enumerate() {
+                for (j, (ps, pe, pt)) in split_long(text, s, e, max, count).into_iter().enumerate()
+                {
                     atoms.push(Atom {
                         start: ps,
                         end: pe,
@@ -137,7 +144,10 @@ fn starts_item(t: &str) -> bool {
 
 /// "WARNING", "Caution!", "Step 3", "a)", "Procedure:": nothing to say on its own.
 fn is_lead_in(t: &str) -> bool {
-    let t = t.trim().trim_start_matches(['-', '*', '•', ' ']).trim_end_matches('*');
+    let t = t
+        .trim()
+        .trim_start_matches(['-', '*', '•', ' '])
+        .trim_end_matches('*');
     if MARKER_ONLY.is_match(t) {
         return true;
     }
@@ -164,7 +174,12 @@ fn sentences(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
             continue;
         }
         let mut j = idx;
-        while j < chars.len() && matches!(chars[j].1, '"' | '\'' | '”' | '’' | ')' | ']' | '.' | '!' | '?') {
+        while j < chars.len()
+            && matches!(
+                chars[j].1,
+                '"' | '\'' | '”' | '’' | ')' | ']' | '.' | '!' | '?'
+            )
+        {
             j += 1;
         }
         if j >= chars.len() || !chars[j].1.is_whitespace() {
@@ -182,7 +197,9 @@ fn sentences(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
             continue;
         }
         let sentence = &block[sent_start..chars[j].0];
-        if sentence.trim().chars().count() <= 4 || (c == '.' && is_abbreviation(&block[sent_start..i])) {
+        if sentence.trim().chars().count() <= 4
+            || (c == '.' && is_abbreviation(&block[sent_start..i]))
+        {
             continue;
         }
         out.push((start + sent_start, start + chars[j].0));
@@ -214,7 +231,13 @@ fn trim_range(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
 
 /// Splits an over-long sentence into pieces of at most `max` tokens: at line breaks first,
 /// then at word boundaries, then (a single monster word) at character boundaries.
-fn split_long(text: &str, s: usize, e: usize, max: usize, count: &dyn Fn(&str) -> usize) -> Vec<(usize, usize, usize)> {
+fn split_long(
+    text: &str,
+    s: usize,
+    e: usize,
+    max: usize,
+    count: &dyn Fn(&str) -> usize,
+) -> Vec<(usize, usize, usize)> {
     let lines = ranges(text, s, e, |c| c == '\n');
     if lines.len() <= 1 {
         return split_units(text, &ranges(text, s, e, char::is_whitespace), max, count);
@@ -225,7 +248,12 @@ fn split_long(text: &str, s: usize, e: usize, max: usize, count: &dyn Fn(&str) -
         let t = count(&text[ls..le]);
         if t > max {
             out.extend(cur.take());
-            out.extend(split_units(text, &ranges(text, ls, le, char::is_whitespace), max, count));
+            out.extend(split_units(
+                text,
+                &ranges(text, ls, le, char::is_whitespace),
+                max,
+                count,
+            ));
             continue;
         }
         match cur.as_mut() {
@@ -264,7 +292,12 @@ fn ranges(text: &str, s: usize, e: usize, sep: impl Fn(char) -> bool) -> Vec<(us
 
 /// Packs consecutive units (words, or characters) into pieces of at most `max` tokens,
 /// counting each candidate piece once and shrinking it when the tokenizer disagrees.
-fn split_units(text: &str, units: &[(usize, usize)], max: usize, count: &dyn Fn(&str) -> usize) -> Vec<(usize, usize, usize)> {
+fn split_units(
+    text: &str,
+    units: &[(usize, usize)],
+    max: usize,
+    count: &dyn Fn(&str) -> usize,
+) -> Vec<(usize, usize, usize)> {
     if units.len() == 1 {
         let (s, e) = units[0];
         let chars: Vec<(usize, usize)> = text[s..e]
@@ -307,21 +340,38 @@ mod tests {
     use super::*;
 
     fn texts(t: &str) -> Vec<&str> {
-        sentences(t, 0, t.len()).into_iter().map(|(s, e)| &t[s..e]).collect()
+        sentences(t, 0, t.len())
+            .into_iter()
+            .map(|(s, e)| &t[s..e])
+            .collect()
     }
 
     #[test]
     fn sentence_boundaries_respect_abbreviations_and_markers() {
         assert_eq!(
             texts("1. Remove the cap, e.g. by hand. Check approx. 5 mm play. Done!"),
-            vec!["1. Remove the cap, e.g. by hand.", "Check approx. 5 mm play.", "Done!"]
+            vec![
+                "1. Remove the cap, e.g. by hand.",
+                "Check approx. 5 mm play.",
+                "Done!"
+            ]
         );
-        assert_eq!(texts("Torque to 2.5 Nm. Then stop."), vec!["Torque to 2.5 Nm.", "Then stop."]);
+        assert_eq!(
+            texts("Torque to 2.5 Nm. Then stop."),
+            vec!["Torque to 2.5 Nm.", "Then stop."]
+        );
     }
 
     #[test]
     fn lead_ins_are_recognised() {
-        for t in ["WARNING", "- Warning!", "CAUTION:", "Step 3", "a)", "Procedure:"] {
+        for t in [
+            "WARNING",
+            "- Warning!",
+            "CAUTION:",
+            "Step 3",
+            "a)",
+            "Procedure:",
+        ] {
             assert!(is_lead_in(t), "{t}");
         }
         assert!(!is_lead_in("WARNING: Hot coolant can scald."));

@@ -11,7 +11,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// `None` when `pdftotext` is not installed; else the pages or why it failed.
-pub(crate) fn pdftotext(path: &Path, timeout: Duration) -> Option<Result<Vec<(u32, String)>, String>> {
+pub(crate) fn pdftotext(
+    path: &Path,
+    timeout: Duration,
+) -> Option<Result<Vec<(u32, String)>, String>> {
     // A relative path starting with '-' would be read as an option.
     let arg: PathBuf = if path.is_relative() {
         Path::new(".").join(path)
@@ -44,7 +47,10 @@ pub(crate) fn pdftotext(path: &Path, timeout: Duration) -> Option<Result<Vec<(u3
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break Err(format!("pdftotext exceeded {} s and was stopped", timeout.as_secs()));
+                break Err(format!(
+                    "pdftotext exceeded {} s and was stopped",
+                    timeout.as_secs()
+                ));
             }
             Ok(None) => thread::sleep(Duration::from_millis(20)),
             Err(e) => break Err(format!("pdftotext: {e}")),

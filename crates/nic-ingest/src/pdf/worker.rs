@@ -31,7 +31,10 @@ pub(crate) struct RawPdf {
 }
 
 /// Runs [`extract_pure`] on a worker thread and waits at most `timeout`.
-pub(crate) fn extract_with_limit(bytes: Vec<u8>, timeout: Duration) -> Result<RawPdf, ExtractError> {
+pub(crate) fn extract_with_limit(
+    bytes: Vec<u8>,
+    timeout: Duration,
+) -> Result<RawPdf, ExtractError> {
     quiet_worker_panics();
     let (tx, rx) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
@@ -40,8 +43,9 @@ pub(crate) fn extract_with_limit(bytes: Vec<u8>, timeout: Duration) -> Result<Ra
         .name(WORKER_NAME.into())
         .stack_size(WORKER_STACK)
         .spawn(move || {
-            let result = panic::catch_unwind(AssertUnwindSafe(|| extract_pure(&bytes, &cancel_worker)))
-                .unwrap_or_else(|p| Err(ExtractError::PdfCrashed(panic_message(p.as_ref()))));
+            let result =
+                panic::catch_unwind(AssertUnwindSafe(|| extract_pure(&bytes, &cancel_worker)))
+                    .unwrap_or_else(|p| Err(ExtractError::PdfCrashed(panic_message(p.as_ref()))));
             let _ = tx.send(result);
         })
         .map_err(ExtractError::Io)?;
@@ -85,17 +89,22 @@ fn extract_pure(bytes: &[u8], cancel: &AtomicBool) -> Result<RawPdf, ExtractErro
                 .collect();
         }
         Ok(Err(_)) => {} // no outline: headings are detected from the text instead
-        Err(_) => raw.warnings.push("the PDF outline could not be read".into()),
+        Err(_) => raw
+            .warnings
+            .push("the PDF outline could not be read".into()),
     }
     for &number in page_ids.keys() {
         if cancel.load(Ordering::Relaxed) {
-            return Err(ExtractError::PdfCrashed("cancelled after the time limit".into()));
+            return Err(ExtractError::PdfCrashed(
+                "cancelled after the time limit".into(),
+            ));
         }
         let text = panic::catch_unwind(AssertUnwindSafe(|| page_text(&doc, number)));
         let text = match text {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => {
-                raw.warnings.push(format!("page {number}: text extraction failed: {e}"));
+                raw.warnings
+                    .push(format!("page {number}: text extraction failed: {e}"));
                 String::new()
             }
             Err(p) => {
@@ -151,7 +160,13 @@ fn decode_pdf_string(b: &[u8]) -> String {
     let utf16 = |be: bool| {
         let units: Vec<u16> = b[2..]
             .chunks_exact(2)
-            .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units)
     };
@@ -159,7 +174,11 @@ fn decode_pdf_string(b: &[u8]) -> String {
         [0xfe, 0xff, ..] => utf16(true),
         [0xff, 0xfe, ..] => utf16(false),
         [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        _ => b.iter().map(|&c| c as char).filter(|c| !c.is_control()).collect(),
+        _ => b
+            .iter()
+            .map(|&c| c as char)
+            .filter(|c| !c.is_control())
+            .collect(),
     }
 }
 

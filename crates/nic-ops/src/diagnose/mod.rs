@@ -104,7 +104,11 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
     let _ = writeln!(
         out,
         "nic {}",
-        if input.version.is_empty() { "(unknown)" } else { &input.version }
+        if input.version.is_empty() {
+            "(unknown)"
+        } else {
+            &input.version
+        }
     );
 
     section(&mut out, "Host memory");
@@ -112,9 +116,21 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
         Ok(text) => {
             let m = parse_meminfo(&text);
             for key in [
-                "MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "Shmem",
-                "AnonPages", "Mapped", "SwapTotal", "SwapFree", "Dirty", "Slab",
-                "SReclaimable", "Committed_AS", "CommitLimit",
+                "MemTotal",
+                "MemFree",
+                "MemAvailable",
+                "Buffers",
+                "Cached",
+                "Shmem",
+                "AnonPages",
+                "Mapped",
+                "SwapTotal",
+                "SwapFree",
+                "Dirty",
+                "Slab",
+                "SReclaimable",
+                "Committed_AS",
+                "CommitLimit",
             ] {
                 let _ = writeln!(out, "{key:<14} {:>14}", opt_mib(m.get(key).copied()));
             }
@@ -130,10 +146,20 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
             let v = parse_key_values(&text);
             let _ = writeln!(out, "(counts since boot)");
             for key in [
-                "pgfault", "pgmajfault", "pswpin", "pswpout", "pgscan_kswapd",
-                "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct", "oom_kill",
+                "pgfault",
+                "pgmajfault",
+                "pswpin",
+                "pswpout",
+                "pgscan_kswapd",
+                "pgscan_direct",
+                "pgsteal_kswapd",
+                "pgsteal_direct",
+                "oom_kill",
             ] {
-                let val = v.get(key).map(|n| n.to_string()).unwrap_or_else(|| "n/a".into());
+                let val = v
+                    .get(key)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "n/a".into());
                 let _ = writeln!(out, "{key:<16} {val:>16}");
             }
         }
@@ -161,8 +187,8 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
     } else {
         let _ = writeln!(
             out,
-            "{:>8} {:>12} {:>12} {:>12}  {}",
-            "PID", "RSS", "ANON", "SWAP", "COMMAND"
+            "{:>8} {:>12} {:>12} {:>12}  COMMAND",
+            "PID", "RSS", "ANON", "SWAP"
         );
         for p in &top {
             let _ = writeln!(
@@ -197,11 +223,11 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
     let _ = writeln!(out, "process: {how}");
     let _ = writeln!(
         out,
-        "status: {}  usage: {:.2}% of {} ({:?})  warn at {}%  fail at {}%",
+        "status: {}  usage: {:.2}% of {} (budget from {})  warn at {}%  fail at {}%",
         snap.status.as_str(),
         snap.usage_percent,
         mib(snap.limit_bytes),
-        snap.limit_source,
+        snap.limit_source.as_str(),
         snap.warn_percent,
         snap.fail_percent
     );
@@ -245,7 +271,11 @@ pub fn diagnose_report(input: &DiagnoseInput) -> String {
                 mib(rss),
                 mib(anon)
             );
-            let _ = writeln!(out, "{:>12} {:>12} {:>12} {:>5}  NAME", "RSS", "PSS", "SIZE", "MAPS");
+            let _ = writeln!(
+                out,
+                "{:>12} {:>12} {:>12} {:>5}  NAME",
+                "RSS", "PSS", "SIZE", "MAPS"
+            );
             for m in maps.iter().take(25) {
                 let _ = writeln!(
                     out,
@@ -283,7 +313,9 @@ anon {}  file {}  oom events {}  oom kills {}",
                 opt_mib(c.current),
                 opt_mib(c.anon),
                 opt_mib(c.file),
-                c.oom_events.map(|n| n.to_string()).unwrap_or_else(|| "n/a".into()),
+                c.oom_events
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "n/a".into()),
                 c.oom_kill_events
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "n/a".into()),
@@ -313,7 +345,11 @@ anon {}  file {}  oom events {}  oom kills {}",
 /// saying why not (so they can go straight into [`DiagnoseInput`]).
 pub fn fetch_server_sections(base_url: &str, token: Option<&str>) -> (String, String) {
     let base = base_url.trim_end_matches('/');
-    let get = |path: &str| match http::http_get(&format!("{base}{path}"), token, Duration::from_secs(5)) {
+    let get = |path: &str| match http::http_get(
+        &format!("{base}{path}"),
+        token,
+        Duration::from_secs(5),
+    ) {
         Ok(r) => {
             let body = serde_json::from_str::<serde_json::Value>(&r.body)
                 .ok()
@@ -381,7 +417,7 @@ fn cmdline_text(raw: &[u8]) -> String {
     }
 }
 
-/// PIDs of running `nic serve` processes (argv[0] named `nic`, an argument `serve`), other
+/// PIDs of running `nic serve` processes (`argv[0]` named `nic`, an argument `serve`), other
 /// than this one.
 pub fn find_server_pids(proc_root: &Path) -> Vec<u32> {
     let me = std::process::id();
@@ -407,8 +443,15 @@ pub fn find_server_pids(proc_root: &Path) -> Vec<u32> {
 }
 
 const SECRET_KEYS: &[&str] = &[
-    "token", "secret", "password", "passwd", "api_key", "apikey", "authorization",
-    "credential", "private_key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api_key",
+    "apikey",
+    "authorization",
+    "credential",
+    "private_key",
 ];
 
 /// Masks secrets in a config document in place: values of keys that name a secret become

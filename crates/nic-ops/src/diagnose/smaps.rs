@@ -62,7 +62,9 @@ pub fn summarize_smaps(text: &str) -> Vec<MappingSummary> {
         let Some(bytes) = crate::memory::parse::parse_kb_value(value.trim()) else {
             continue;
         };
-        let Some(e) = by_name.get_mut(name) else { continue };
+        let Some(e) = by_name.get_mut(name) else {
+            continue;
+        };
         match key {
             "Size" => e.size_bytes += bytes,
             "Rss" => e.rss_bytes += bytes,
@@ -116,7 +118,9 @@ Rss:  garbage
         assert_eq!(anon.mappings, 2);
         assert_eq!(anon.anon_bytes, 1536 * 1024);
         assert_eq!(anon.swap_bytes, 12 * 1024);
-        assert!(s.iter().any(|m| m.name == "[heap]" && m.rss_bytes == 300 * 1024));
+        assert!(s
+            .iter()
+            .any(|m| m.name == "[heap]" && m.rss_bytes == 300 * 1024));
         assert!(summarize_smaps("").is_empty());
         assert!(summarize_smaps("Rss: 10 kB\nnot a header\n").is_empty());
     }

@@ -41,7 +41,11 @@ fn fake_host_with_a_running_server() {
         "Name:\tnic\nVmRSS:\t204800 kB\nRssAnon:\t102400 kB\nRssFile:\t102400 kB\n",
     )
     .unwrap();
-    fs::write(server.join("cmdline"), b"/usr/local/bin/nic\0serve\0--warm\0").unwrap();
+    fs::write(
+        server.join("cmdline"),
+        b"/usr/local/bin/nic\0serve\0--warm\0",
+    )
+    .unwrap();
     fs::write(
         server.join("smaps"),
         "7f00-7f10 r--s 00000000 08:01 99 /var/lib/nova-nic/gen-1/vectors.bin\nRss: 102400 kB\n",
@@ -49,7 +53,11 @@ fn fake_host_with_a_running_server() {
     .unwrap();
     fs::write(other.join("status"), "Name:\tpostgres\nVmRSS:\t999 kB\n").unwrap();
     fs::write(other.join("cmdline"), b"postgres\0").unwrap();
-    fs::write(proc_root.join("meminfo"), "MemTotal: 1048576 kB\nMemAvailable: 10 kB\n").unwrap();
+    fs::write(
+        proc_root.join("meminfo"),
+        "MemTotal: 1048576 kB\nMemAvailable: 10 kB\n",
+    )
+    .unwrap();
     fs::write(proc_root.join("vmstat"), "pgfault 5\noom_kill 2\n").unwrap();
     assert_eq!(find_server_pids(&proc_root), vec![777]);
 
@@ -120,5 +128,8 @@ fn unreachable_server_sections_say_why() {
         l.local_addr().unwrap().port()
     };
     let (h, d) = fetch_server_sections(&format!("http://127.0.0.1:{port}"), None);
-    assert!(h.starts_with("(not available:") && d.starts_with("(not available:"), "{h}");
+    assert!(
+        h.starts_with("(not available:") && d.starts_with("(not available:"),
+        "{h}"
+    );
 }

@@ -131,8 +131,16 @@ mod tests {
         write(&dir, "memory.max", "1073741824\n");
         write(&dir, "memory.high", "805306368\n");
         write(&dir, "memory.current", "300000000\n");
-        write(&dir, "memory.stat", "anon 200000000\nfile 90000000\nkernel 1\n");
-        write(&dir, "memory.events", "low 0\nhigh 2\nmax 1\noom 1\noom_kill 1\n");
+        write(
+            &dir,
+            "memory.stat",
+            "anon 200000000\nfile 90000000\nkernel 1\n",
+        );
+        write(
+            &dir,
+            "memory.events",
+            "low 0\nhigh 2\nmax 1\noom 1\noom_kill 1\n",
+        );
         let cg = read_cgroup_memory("0::/system.slice/nova-nic.service\n", root.path()).unwrap();
         assert_eq!(cg.version, "v2");
         assert_eq!(cg.max, Some(1 << 30));
@@ -161,8 +169,16 @@ mod tests {
         let dir = root.path().join("memory/process_api/abc");
         write(&dir, "memory.limit_in_bytes", "536870912\n");
         write(&dir, "memory.usage_in_bytes", "1000\n");
-        write(&dir, "memory.stat", "cache 10\nrss 20\ntotal_cache 11\ntotal_rss 21\n");
-        write(&dir, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+        write(
+            &dir,
+            "memory.stat",
+            "cache 10\nrss 20\ntotal_cache 11\ntotal_rss 21\n",
+        );
+        write(
+            &dir,
+            "memory.oom_control",
+            "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n",
+        );
         let text = "4:memory:/process_api/abc\n0::/\n";
         let cg = read_cgroup_memory(text, root.path()).unwrap();
         assert_eq!(cg.version, "v1");

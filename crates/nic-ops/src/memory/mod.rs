@@ -15,8 +15,8 @@ mod monitor;
 pub mod parse;
 
 pub use cgroup::{read_cgroup_memory, CgroupMemory};
-pub use monitor::{read_process, read_process_in, MemoryMonitor, ProcessMemory};
 pub(crate) use monitor::page_size;
+pub use monitor::{read_process, read_process_in, MemoryMonitor, ProcessMemory};
 
 use crate::jemalloc::{allocator_stats, AllocatorStats};
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,17 @@ pub enum LimitSource {
     /// Physical RAM (`MemTotal`).
     #[serde(rename = "physical")]
     Physical,
+}
+
+impl LimitSource {
+    /// The name used in JSON and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitSource::Env => "NOVA_MEMORY_LIMIT_MB",
+            LimitSource::Cgroup => "cgroup",
+            LimitSource::Physical => "physical",
+        }
+    }
 }
 
 /// The warning and failure lines, in percent of the budget.
@@ -152,7 +163,12 @@ pub struct MemorySnapshot {
 impl MemorySnapshot {
     /// Reads the current process's figures. `limit_mb` is `NOVA_MEMORY_LIMIT_MB` if set.
     pub fn read(limit_mb: Option<u64>) -> Self {
-        Self::read_from(&MemorySources::default(), "self", limit_mb, Thresholds::default())
+        Self::read_from(
+            &MemorySources::default(),
+            "self",
+            limit_mb,
+            Thresholds::default(),
+        )
     }
 
     /// Reads the figures of `/proc/<pid_dir>` (`"self"` or a number) under `sources`.
@@ -279,7 +295,10 @@ mod tests {
     use super::*;
     use std::fs;
 
-    pub(crate) fn fake_proc(status: &str, cgroup_max: Option<&str>) -> (tempfile::TempDir, MemorySources) {
+    pub(crate) fn fake_proc(
+        status: &str,
+        cgroup_max: Option<&str>,
+    ) -> (tempfile::TempDir, MemorySources) {
         let dir = tempfile::tempdir().unwrap();
         let proc_root = dir.path().join("proc");
         let me = proc_root.join("4242");
@@ -353,7 +372,10 @@ RssAnon:\t100000 kB\nRssFile:\t800000 kB\nRssShmem:\t0 kB\n";
         assert_eq!(s.limit_bytes, 0);
         assert_eq!(s.usage_percent, 0.0);
         let err = s.error.unwrap();
-        assert!(err.contains("status") && err.contains("NOVA_MEMORY_LIMIT_MB"), "{err}");
+        assert!(
+            err.contains("status") && err.contains("NOVA_MEMORY_LIMIT_MB"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -362,8 +384,15 @@ RssAnon:\t100000 kB\nRssFile:\t800000 kB\nRssShmem:\t0 kB\n";
         let s = MemorySnapshot::read_from(&src, "4242", Some(1024), Thresholds::default());
         let v = serde_json::to_value(&s).unwrap();
         for key in [
-            "status", "rss_bytes", "anon_bytes", "file_bytes", "limit_bytes",
-            "usage_percent", "warn_percent", "fail_percent", "limit_source",
+            "status",
+            "rss_bytes",
+            "anon_bytes",
+            "file_bytes",
+            "limit_bytes",
+            "usage_percent",
+            "warn_percent",
+            "fail_percent",
+            "limit_source",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }
@@ -375,8 +404,14 @@ RssAnon:\t100000 kB\nRssFile:\t800000 kB\nRssShmem:\t0 kB\n";
 
     #[test]
     fn choose_limit_rules() {
-        assert_eq!(choose_limit(Some(0), Some(5), Some(10)), (5, LimitSource::Cgroup));
-        assert_eq!(choose_limit(None, Some(50), Some(10)), (10, LimitSource::Physical));
+        assert_eq!(
+            choose_limit(Some(0), Some(5), Some(10)),
+            (5, LimitSource::Cgroup)
+        );
+        assert_eq!(
+            choose_limit(None, Some(50), Some(10)),
+            (10, LimitSource::Physical)
+        );
         assert_eq!(choose_limit(None, None, None), (0, LimitSource::Physical));
         assert_eq!(
             choose_limit(Some(2), None, Some(1)),

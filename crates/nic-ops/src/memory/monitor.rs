@@ -205,7 +205,10 @@ mod tests {
         let first = m.snapshot();
         std::fs::write(&status, B).unwrap();
         let second = m.snapshot();
-        assert!(Arc::ptr_eq(&first, &second), "within the TTL the reading is shared");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "within the TTL the reading is shared"
+        );
         assert_eq!(second.anon_bytes, 400 * 1024);
         let fresh = m.refresh();
         assert_eq!(fresh.anon_bytes, 1400 * 1024);

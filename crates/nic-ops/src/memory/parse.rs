@@ -218,7 +218,10 @@ Rss:                1752 kB\nPss:                 271 kB\nPss_Anon:            1
 
     #[test]
     fn statm() {
-        assert_eq!(parse_statm("765 409 381 5 0 123 0\n"), Some((765, 409, 381)));
+        assert_eq!(
+            parse_statm("765 409 381 5 0 123 0\n"),
+            Some((765, 409, 381))
+        );
         assert_eq!(parse_statm("765 409"), None);
         assert_eq!(parse_statm("a b c"), None);
     }

@@ -279,7 +279,13 @@ impl Collector for Family<Gauge> {
     fn encode(&self, out: &mut String) {
         self.header(out);
         for (k, g) in self.sorted_children() {
-            let _ = writeln!(out, "{}{} {}", self.name, self.labels(&k, None), fmt_f64(g.get()));
+            let _ = writeln!(
+                out,
+                "{}{} {}",
+                self.name,
+                self.labels(&k, None),
+                fmt_f64(g.get())
+            );
         }
     }
 }

@@ -4,9 +4,7 @@
 //! [`NicMetrics::render`] on `GET /metrics` with the current memory snapshot, so the memory
 //! gauges are always as fresh as the snapshot cache.
 
-use super::{
-    encode_process_metrics, Counter, CounterVec, Gauge, GaugeVec, HistogramVec, Registry,
-};
+use super::{encode_process_metrics, Counter, CounterVec, Gauge, GaugeVec, HistogramVec, Registry};
 use crate::memory::MemorySnapshot;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,8 +12,7 @@ use std::time::Duration;
 
 /// Latency buckets in seconds: from 1 ms (a cached search) to 120 s (a slow local LLM).
 pub const LATENCY_BUCKETS: &[f64] = &[
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-    120.0,
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
 ];
 
 /// The `phase` label of `nova_query_latency_seconds`.

@@ -27,13 +27,7 @@ pub fn parse_stat(text: &str) -> Option<(u64, u64, u64, u64, u64)> {
     let f: Vec<&str> = rest.split_whitespace().collect();
     // `rest` starts at field 3 (state); field N is at index N - 3.
     let get = |n: usize| f.get(n - 3).and_then(|s| s.parse::<u64>().ok());
-    Some((
-        get(14)? + get(15)?,
-        get(22)?,
-        get(23)?,
-        get(24)?,
-        get(20)?,
-    ))
+    Some((get(14)? + get(15)?, get(22)?, get(23)?, get(24)?, get(20)?))
 }
 
 /// `btime` (boot time, Unix seconds) from `/proc/stat`.
@@ -86,7 +80,10 @@ pub fn encode_process_metrics(out: &mut String, proc_root: &Path) {
         return;
     };
     let mut one = |name: &str, kind: &str, help: &str, v: String| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+        );
     };
     one(
         "process_cpu_seconds_total",
@@ -95,10 +92,20 @@ pub fn encode_process_metrics(out: &mut String, proc_root: &Path) {
         fmt_f64(p.cpu_seconds),
     );
     if let Some(fds) = p.open_fds {
-        one("process_open_fds", "gauge", "Number of open file descriptors.", fds.to_string());
+        one(
+            "process_open_fds",
+            "gauge",
+            "Number of open file descriptors.",
+            fds.to_string(),
+        );
     }
     if let Some(max) = p.max_fds {
-        one("process_max_fds", "gauge", "Maximum number of open file descriptors.", max.to_string());
+        one(
+            "process_max_fds",
+            "gauge",
+            "Maximum number of open file descriptors.",
+            max.to_string(),
+        );
     }
     one(
         "process_virtual_memory_bytes",
@@ -121,7 +128,12 @@ pub fn encode_process_metrics(out: &mut String, proc_root: &Path) {
         );
     }
     if let Some(t) = p.threads {
-        one("process_threads", "gauge", "Number of OS threads in the process.", t.to_string());
+        one(
+            "process_threads",
+            "gauge",
+            "Number of OS threads in the process.",
+            t.to_string(),
+        );
     }
 }
 
@@ -145,7 +157,10 @@ mod tests {
         let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
 Max open files            20000                20000                files\n";
         assert_eq!(parse_max_fds(limits), Some(20000));
-        assert_eq!(parse_max_fds("Max open files  unlimited unlimited files\n"), None);
+        assert_eq!(
+            parse_max_fds("Max open files  unlimited unlimited files\n"),
+            None
+        );
     }
 
     #[test]

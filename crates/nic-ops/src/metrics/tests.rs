@@ -51,14 +51,13 @@ fn check_exposition(text: &str) -> Result<(), String> {
         };
         let family = types
             .keys()
-            .filter(|f| {
+            .find(|f| {
                 name == f.as_str()
                     || (types[*f] == "histogram"
                         && ["_bucket", "_sum", "_count"]
                             .iter()
                             .any(|s| name == format!("{f}{s}")))
             })
-            .next()
             .ok_or(format!("line {no}: {name} has no TYPE before it"))?
             .clone();
         if !helps.contains(&family) {
@@ -69,10 +68,16 @@ fn check_exposition(text: &str) -> Result<(), String> {
         }
         let v: f64 = value.parse().unwrap_or(f64::NAN);
         if name.ends_with("_bucket") && types[&family] == "histogram" {
-            let le_at = labels.find("le=\"").ok_or(format!("line {no}: bucket without le"))?;
+            let le_at = labels
+                .find("le=\"")
+                .ok_or(format!("line {no}: bucket without le"))?;
             let le = &labels[le_at + 4..labels[le_at + 4..].find('"').unwrap() + le_at + 4];
             let key = format!("{family}|{}", &labels[..le_at]);
-            let le_v: f64 = if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap() };
+            let le_v: f64 = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().unwrap()
+            };
             if let Some((prev_le, prev_n)) = last_bucket.get(&key) {
                 if le_v <= *prev_le || v < *prev_n {
                     return Err(format!("line {no}: buckets not increasing"));
@@ -84,9 +89,18 @@ fn check_exposition(text: &str) -> Result<(), String> {
             }
         }
         if name.ends_with("_count") && types[&family] == "histogram" {
-            let key = format!("{family}|{}", if labels.is_empty() { String::new() } else { format!("{labels},") });
+            let key = format!(
+                "{family}|{}",
+                if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!("{labels},")
+                }
+            );
             if inf_bucket.get(&key) != Some(&v) {
-                return Err(format!("line {no}: _count differs from +Inf bucket ({key})"));
+                return Err(format!(
+                    "line {no}: _count differs from +Inf bucket ({key})"
+                ));
             }
         }
     }
@@ -136,7 +150,10 @@ fn label_values_are_escaped() {
     c.with(&["/a\"b\\c\nd"]).inc();
     let out = r.render();
     assert!(out.contains("# HELP t_total a \\\\ help\\nline\n"), "{out}");
-    assert!(out.contains("t_total{route=\"/a\\\"b\\\\c\\nd\"} 1\n"), "{out}");
+    assert!(
+        out.contains("t_total{route=\"/a\\\"b\\\\c\\nd\"} 1\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -38,7 +38,9 @@ pub fn parse_http_url(url: &str) -> Result<HttpUrl, OpsError> {
         return Err(bad("expected http://HOST:PORT"));
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed [ in host"))?;
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("unclosed [ in host"))?;
         let port = match after.strip_prefix(':') {
             Some(p) => p.parse().map_err(|_| bad("port is not a number"))?,
             None if after.is_empty() => 80,
@@ -47,7 +49,10 @@ pub fn parse_http_url(url: &str) -> Result<HttpUrl, OpsError> {
         (h.to_string(), port)
     } else {
         match authority.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad("port is not a number"))?),
+            Some((h, p)) => (
+                h.to_string(),
+                p.parse().map_err(|_| bad("port is not a number"))?,
+            ),
             None => (authority.to_string(), 80),
         }
     };
@@ -91,7 +96,11 @@ pub struct HttpResponse {
 
 /// `GET url`, with `X-API-TOKEN` when a token is given. Non-2xx statuses are returned, not
 /// errors (`/health` answers 503 with a useful body when unhealthy).
-pub fn http_get(url: &str, token: Option<&str>, timeout: Duration) -> Result<HttpResponse, OpsError> {
+pub fn http_get(
+    url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<HttpResponse, OpsError> {
     let u = parse_http_url(url)?;
     let addrs = loopback_addrs(url, &u)?;
     let err = |reason: String| OpsError::Http {
@@ -110,10 +119,16 @@ pub fn http_get(url: &str, token: Option<&str>, timeout: Duration) -> Result<Htt
         }
     }
     let mut stream = stream.ok_or_else(|| {
-        err(last.map(|e| e.to_string()).unwrap_or_else(|| "no address".into()))
+        err(last
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no address".into()))
     })?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| err(e.to_string()))?;
-    stream.set_write_timeout(Some(timeout)).map_err(|e| err(e.to_string()))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| err(e.to_string()))?;
+    stream
+        .set_write_timeout(Some(timeout))
+        .map_err(|e| err(e.to_string()))?;
     let host = if u.host.contains(':') {
         format!("[{}]:{}", u.host, u.port)
     } else {
@@ -131,7 +146,9 @@ pub fn http_get(url: &str, token: Option<&str>, timeout: Duration) -> Result<Htt
         req.push_str(&format!("X-API-TOKEN: {t}\r\n"));
     }
     req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).map_err(|e| err(e.to_string()))?;
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| err(e.to_string()))?;
     let mut raw = Vec::new();
     stream
         .take(MAX_RESPONSE + 64 * 1024)
@@ -164,7 +181,9 @@ pub fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
     let mut chunked = false;
     let mut length = None;
     for l in lines {
-        let Some((k, v)) = l.split_once(':') else { continue };
+        let Some((k, v)) = l.split_once(':') else {
+            continue;
+        };
         let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
         if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
             chunked = true;
@@ -175,7 +194,9 @@ pub fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
     let body = if chunked {
         decode_chunked(body)?
     } else if let Some(n) = length {
-        body.get(..n).ok_or("body shorter than Content-Length")?.to_vec()
+        body.get(..n)
+            .ok_or("body shorter than Content-Length")?
+            .to_vec()
     } else {
         body.to_vec()
     };
@@ -213,9 +234,15 @@ mod tests {
     #[test]
     fn urls() {
         let u = parse_http_url("http://127.0.0.1:5000/health").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("127.0.0.1", 5000, "/health"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("127.0.0.1", 5000, "/health")
+        );
         let u = parse_http_url("http://[::1]:8080").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("::1", 8080, "/"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("::1", 8080, "/")
+        );
         assert_eq!(parse_http_url("http://localhost").unwrap().port, 80);
         assert!(parse_http_url("https://x").is_err());
         assert!(parse_http_url("http://h:notaport/").is_err());
@@ -229,8 +256,9 @@ mod tests {
 
     #[test]
     fn responses() {
-        let r = parse_response(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}xx")
-            .unwrap();
+        let r =
+            parse_response(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}xx")
+                .unwrap();
         assert_eq!((r.status, r.body.as_str()), (503, "{}"));
         let r = parse_response(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4;x=1\r\n\":1}\r\n0\r\n\r\n",
@@ -240,7 +268,9 @@ mod tests {
         assert!(parse_response(b"garbage").is_err());
         assert!(parse_response(b"SMTP 220\r\n\r\n").is_err());
         assert!(parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab").is_err());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_err());
+        assert!(
+            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_err()
+        );
     }
 
     #[test]
@@ -270,8 +300,12 @@ mod tests {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let e = http_get(&format!("http://127.0.0.1:{port}/health"), None, Duration::from_secs(2))
-            .unwrap_err();
+        let e = http_get(
+            &format!("http://127.0.0.1:{port}/health"),
+            None,
+            Duration::from_secs(2),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("nic serve"), "{e}");
     }
 }

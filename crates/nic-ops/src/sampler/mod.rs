@@ -80,7 +80,13 @@ impl Sampler {
         let (rss, vms, shared, anon, file) = match (&self.source, &self.health_url) {
             (Source::Pid(pid), _) => {
                 let p = read_process(*pid)?;
-                (p.rss_bytes, p.vms_bytes, p.shared_bytes, p.anon_bytes, p.file_bytes)
+                (
+                    p.rss_bytes,
+                    p.vms_bytes,
+                    p.shared_bytes,
+                    p.anon_bytes,
+                    p.file_bytes,
+                )
             }
             (Source::Url(_), Some(url)) => {
                 let resp = http::http_get(url, None, self.timeout)?;
@@ -245,7 +251,10 @@ mod tests {
     fn lines_have_as_many_fields_as_the_header() {
         let s = sample();
         let csv = monitor_line(&s, true);
-        assert_eq!(csv.split(',').count(), monitor_header(true).split(',').count());
+        assert_eq!(
+            csv.split(',').count(),
+            monitor_header(true).split(',').count()
+        );
         assert!(csv.contains(",104857600,"), "{csv}");
         let row = monitor_line(&s, false);
         assert_eq!(
@@ -262,8 +271,39 @@ mod tests {
         assert_eq!(memory_from_health(body), Ok((10, 99, 6, 4, 5)));
         assert!(memory_from_health("<html>").is_err());
         assert!(memory_from_health(r#"{"checks":{}}"#).is_err());
-        assert_eq!(health_url("http://127.0.0.1:5000/"), "http://127.0.0.1:5000/health");
+        assert_eq!(
+            health_url("http://127.0.0.1:5000/"),
+            "http://127.0.0.1:5000/health"
+        );
         assert_eq!(health_url("http://h:1/health"), "http://h:1/health");
+    }
+
+    #[test]
+    fn url_sampler_reads_checks_memory_even_from_a_503() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let n = s.read(&mut buf).unwrap();
+            let body = r#"{"status":"unhealthy","checks":{"memory":{"status":"fail",
+                "rss_bytes":3000,"anon_bytes":2000,"file_bytes":1000,"vms_bytes":9000}}}"#;
+            let resp = format!(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(resp.as_bytes()).unwrap();
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        let mut s = Sampler::new(Source::Url(format!("http://127.0.0.1:{port}"))).unwrap();
+        let x = s.sample().unwrap();
+        assert_eq!(
+            (x.rss_bytes, x.anon_bytes, x.file_bytes),
+            (3000, 2000, 1000)
+        );
+        assert_eq!((x.vms_bytes, x.shared_bytes), (9000, 1000));
+        assert!(server.join().unwrap().starts_with("GET /health HTTP/1.1"));
     }
 
     #[test]

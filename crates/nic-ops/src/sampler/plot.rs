@@ -94,7 +94,11 @@ viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n\
         H - 10.0
     );
     for (name, color, get) in [
-        ("RSS", "#1f77b4", (|x: &Sample| x.rss_bytes) as fn(&Sample) -> u64),
+        (
+            "RSS",
+            "#1f77b4",
+            (|x: &Sample| x.rss_bytes) as fn(&Sample) -> u64,
+        ),
         ("anon", "#d62728", |x: &Sample| x.anon_bytes),
     ] {
         let points: Vec<String> = samples
@@ -121,10 +125,10 @@ viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n\
     s
 }
 
-/// The smallest 1/2/5×10^k at or above `v`.
+/// The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 ×10^k at or above `v` (a tight, readable axis).
 fn nice_ceiling(v: f64) -> f64 {
     let exp = 10f64.powf(v.log10().floor());
-    for m in [1.0, 2.0, 5.0, 10.0] {
+    for m in [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if m * exp >= v {
             return m * exp;
         }
@@ -203,7 +207,8 @@ mod tests {
     #[test]
     fn nice_numbers() {
         assert_eq!(nice_ceiling(0.9), 1.0);
-        assert_eq!(nice_ceiling(230.0), 500.0);
+        assert_eq!(nice_ceiling(230.0), 300.0);
+        assert_eq!(nice_ceiling(525.0), 600.0);
         assert_eq!(nice_ceiling(1000.0), 1000.0);
     }
 }

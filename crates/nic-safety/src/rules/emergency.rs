@@ -50,7 +50,9 @@ static HAZARDS: LazyLock<Vec<Hazard>> = LazyLock::new(|| {
         need,
         benign_near: None,
     };
-    let exhaust = super::re(r"(?i)\b(?:exhaust|tail\s*pipe|muffler|smokestack|stack|flue|chimney|dpf|vent\s+pipe)\b");
+    let exhaust = super::re(
+        r"(?i)\b(?:exhaust|tail\s*pipe|muffler|smokestack|stack|flue|chimney|dpf|vent\s+pipe|welder|welding|soldering|grill|fog\s+machine|smoke\s+machine|incense|cigarettes?|vape)\b",
+    );
     let burner = super::re(r"(?i)\b(?:burner|pilot|torch|igniter|stove|candle)\b");
     let fire_nouns = r"^\s*(?:extinguishers?|suppression|alarms?|dampers?|doors?|walls?|rating|code|hazard|risk|safety|protection|sprinklers?|blankets?|exits?|marshal|department|truck|hose|hydrant|drill|watch|prevention|resistant|retardant|proof|point|ring|order|box)\b";
     vec![
@@ -99,6 +101,7 @@ static HAZARDS: LazyLock<Vec<Hazard>> = LazyLock::new(|| {
         h("emergency_gas_leak", Pat::new(r"(?i)\b(?:(?:gas|propane)\s+(?:smell|odou?r)|smells?\s+like\s+(?:natural\s+)?(?:gas|propane|rotten\s+eggs?))\b").not_before(r"(?i)exhaust\s+$"), Need::Strong),
         h("emergency_gas_leak", Pat::new(r"(?i)\b(?:natural\s+gas|propane|lpg|lp\s+gas|gas\s+line|gas\s+pipe|gas)\s+(?:is\s+|are\s+)?(?:leaking|spraying|pouring|gushing|spewing|hissing|escaping|everywhere)\b").not_before(r"(?i)(?:exhaust|flue|refrigerant|inert|shielding|tracer)\s+$"), Need::Strong),
         h("emergency_gas_leak", Pat::new(r"(?i)\b(?:there(?:'s|\s+is|s)|i\s+have|we\s+have|got)\s+(?:a\s+)?(?:big\s+|bad\s+|major\s+|huge\s+|massive\s+)?(?:natural\s+gas|propane|gas)\s+leak\b"), Need::Strong),
+        h("emergency_gas_leak", Pat::new(r"(?i)\b(?:is|are|'s|it's)\s+(?:leaking|spraying|hissing|venting|spewing)\s+(?:natural\s+gas|propane|lpg|lp\s+gas|gas)\b"), Need::Strong),
         h("emergency_gas_leak", Pat::new(r"(?i)\b(?:fuel|gasoline|petrol|diesel|hydraulic\s+fluid|oil)\s+(?:is\s+|are\s+)?(?:leaking|spraying|pouring|gushing|spewing|dripping|everywhere)\b|\b(?:there(?:'s|\s+is|s)|i\s+have|we\s+have|got)\s+(?:a\s+)?(?:big\s+|bad\s+|major\s+|huge\s+)?(?:fuel|gasoline|petrol|diesel)\s+leak\b|\b(?:leaking|spraying|pouring|dripping)\s+(?:fuel|gasoline|petrol|diesel)\b"), Need::Ignition),
         // people
         h("emergency_person_down", Pat::new(r"(?i)\b(?:unconscious|passed\s+out|not\s+breathing|isn't\s+breathing|stopped\s+breathing|no\s+pulse|cardiac\s+arrest|heart\s+attack|having\s+a\s+seizure|fainted|electrocuted|went\s+into\s+shock|(?:man|person|worker)\s+down)\b"), Need::Strong),
@@ -116,7 +119,7 @@ static HAZARDS: LazyLock<Vec<Hazard>> = LazyLock::new(|| {
         // atmosphere, magnets, electricity
         h("emergency_carbon_monoxide", Pat::new(r"(?i)\b(?:co|carbon\s+monoxide)\s+(?:alarm|detector|monitor)s?\s+(?:is\s+|are\s+|keeps\s+|just\s+|started\s+)?(?:going\s+off|sounding|alarming|beeping)\b"), Need::Strong),
         h("emergency_carbon_monoxide", Pat::new(r"(?i)\b(?:dizzy|headaches?|nause(?:a|ous)|light-?headed|drowsy|vomiting)\b[^.?!]{0,60}\b(?:fumes|exhaust|carbon\s+monoxide|co\s+(?:alarm|detector))\b|\b(?:fumes|exhaust|carbon\s+monoxide)\b[^.?!]{0,60}\b(?:dizzy|headaches?|nause(?:a|ous)|light-?headed|drowsy|vomiting|passing\s+out)\b"), Need::Strong),
-        h("emergency_mri_quench", Pat::new(r"(?i)\b(?:magnet|mri|scanner)\s+(?:is\s+|just\s+|has\s+)?(?:quenching|venting)\b|\bhelium\s+(?:is\s+)?(?:venting|leaking|pouring|filling|escaping)\s+(?:into|in|out)\b|\b(?:oxygen|o2)\s+(?:level\s+)?(?:alarm|monitor|sensor)\s+(?:is\s+)?(?:going\s+off|alarming|sounding)\b|\bquench\s+(?:is\s+)?(?:happening|in\s+progress|occurring)\b"), Need::Strong),
+        h("emergency_mri_quench", Pat::new(r"(?i)\b(?:magnet|mri|scanner)\s+(?:is\s+|just\s+|has\s+)?(?:quenching|venting)\b|\bhelium\s+(?:is\s+)?(?:venting|leaking|pouring|filling|escaping)\s+(?:into|in|out)\b|\b(?:oxygen|o2)\s+(?:level\s+)?(?:monitor\s+)?(?:alarm|monitor|sensor)\s+(?:is\s+|keeps\s+|just\s+)?(?:going\s+off|alarming|sounding)\b|\bquench\s+(?:is\s+)?(?:happening|in\s+progress|occurring)\b"), Need::Strong),
         h("emergency_electrical_arcing", Pat::new(r"(?i)\b(?:is|are|'s|it's|started|keeps)\s+arcing\b|\b(?:sparks|arcs?)\s+(?:are\s+)?(?:flying|shooting|coming\s+out)\b"), Need::Strong),
         h("emergency_electrical_arcing", Pat::new(r"(?i)\b(?:is|are|'s|it's|started|keeps)\s+sparking\b"), Need::Soft),
     ]
@@ -134,24 +137,33 @@ static IMMEDIACY: LazyLock<Vec<Pat>> = LazyLock::new(|| {
 
 /// A frame before the hit, in the same sentence, that makes it hypothetical or diagnostic.
 static HYPO: LazyLock<Regex> = LazyLock::new(|| {
-    super::re(r"(?i)(?:\b(?:if|in\s+case|in\s+the\s+event|what\s+causes|what\s+would\s+cause|what\s+can\s+cause|what\s+could\s+cause|causes?\s+of|cause|would|might|suppose|imagine|prevent(?:s|ing|ion)?|avoid(?:ing)?|what\s+to\s+do|what\s+(?:should|do|must)\s+(?:i|we|you)\s+do\s+(?:if|when)|whenever|how\s+(?:do|can|would|should)\s+(?:i|we|you)\s+(?:check|test|inspect|detect|diagnose|identify|tell|know|recogni[sz]e|spot|prevent|avoid|look)|how\s+to\s+(?:check|test|inspect|detect|diagnose|identify|tell|know|recogni[sz]e|spot|prevent|avoid|respond|handle)|signs?\s+(?:of|that)|symptoms?\s+of|risk\s+of|danger\s+of|chance\s+of|training|drill|simulat\w*|scenario|hypothetical\w*|procedure\s+for|protocol\s+for|checklist\s+for|plan\s+for|response\s+to|test\s+for|check\s+for|inspect\s+for|look\s+for|what\s+happens|does\s+the\s+manual)\b|(?:^|[,:]\s*)\s*when\b)")
+    super::re(
+        r"(?i)(?:\b(?:if|in\s+case|in\s+the\s+event|what\s+causes|what\s+would\s+cause|what\s+can\s+cause|what\s+could\s+cause|causes?\s+of|cause|would|might|suppose|imagine|prevent(?:s|ing|ion)?|avoid(?:ing)?|what\s+to\s+do|what\s+(?:should|do|must)\s+(?:i|we|you)\s+do\s+(?:if|when)|whenever|how\s+(?:do|can|would|should)\s+(?:i|we|you)\s+(?:check|test|inspect|detect|diagnose|identify|tell|know|recogni[sz]e|spot|prevent|avoid|look)|how\s+to\s+(?:check|test|inspect|detect|diagnose|identify|tell|know|recogni[sz]e|spot|prevent|avoid|respond|handle)|signs?\s+(?:of|that)|symptoms?\s+of|risk\s+of|danger\s+of|chance\s+of|training|drill|simulat\w*|scenario|hypothetical\w*|procedure\s+for|protocol\s+for|checklist\s+for|plan\s+for|response\s+to|test\s+for|check\s+for|inspect\s+for|look\s+for|what\s+happens|does\s+the\s+manual)\b|(?:^|[,:]\s*)\s*when\b)",
+    )
 });
 
 /// A habitual or past frame anywhere in the sentence.
 static HABITUAL: LazyLock<Regex> = LazyLock::new(|| {
-    super::re(r"(?i)\b(?:when(?:ever)?\s+(?:i|we|you|it|starting|running|idling|cold|first|the\s+engine\s+(?:is\s+)?(?:cold|starting|first))|every\s+time|each\s+time|sometimes|occasionally|intermittently|at\s+(?:start-?up|idle|cold\s+start)|on\s+(?:start-?up|cold\s+start)|(?:during|after)\s+(?:start-?up|startup|warm-?up|a\s+cold\s+start|the\s+first)|for\s+a\s+few\s+(?:seconds|minutes)|briefly|used\s+to|yesterday|last\s+(?:week|night|month|time|year)|earlier\s+today|ago|in\s+the\s+past)\b")
+    super::re(
+        r"(?i)\b(?:when(?:ever)?\s+(?:i|we|you|it|starting|running|idling|cold|first|the\s+engine\s+(?:is\s+)?(?:cold|starting|first))|every\s+time|each\s+time|sometimes|occasionally|intermittently|at\s+(?:start-?up|idle|cold\s+start)|on\s+(?:start-?up|cold\s+start)|(?:during|after)\s+(?:start-?up|startup|warm-?up|a\s+cold\s+start|the\s+first|ignition|light-?off|operation)|(?:on|at)\s+(?:ignition|light-?off)|for\s+a\s+few\s+(?:seconds|minutes)|briefly|used\s+to|yesterday|last\s+(?:week|night|month|time|year)|earlier\s+today|ago|in\s+the\s+past)\b",
+    )
 });
 
 /// Negation immediately before the hit.
-static NEGATED: LazyLock<Regex> =
-    LazyLock::new(|| super::re(r"(?i)\b(?:not|never|no|isn't|aren't|wasn't|weren't|without|nothing)\s+(?:\w+\s+)?$"));
+static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    super::re(r"(?i)\b(?:not|never|no|isn't|aren't|wasn't|weren't|without|nothing)\s+(?:\w+\s+)?$")
+});
 
 static DRIVING: LazyLock<Regex> = LazyLock::new(|| {
-    super::re(r"(?i)\b(?:(?:while|i'?m|i\s+am|we'?re|we\s+are|currently|still|was|were)\s+(?:driving|moving|rolling|going|descending|towing|travell?ing|on\s+the\s+(?:highway|freeway|road|interstate|motorway))|on\s+the\s+(?:highway|freeway|interstate|motorway|road|hill|ramp|expressway)|at\s+speed|(?:going|rolling|heading)\s+down(?:hill|\s+a\s+hill|\s+the\s+hill)?|downhill|in\s+traffic|can'?t\s+stop|cannot\s+stop|won'?t\s+stop|right\s+now|\d+\s*(?:mph|km/?h|kph)|mph|while\s+(?:driving|moving|towing|descending|carrying))\b")
+    super::re(
+        r"(?i)\b(?:(?:while|i'?m|i\s+am|we'?re|we\s+are|currently|still|was|were)\s+(?:driving|moving|rolling|going|descending|towing|travell?ing|on\s+the\s+(?:highway|freeway|road|interstate|motorway))|on\s+the\s+(?:highway|freeway|interstate|motorway|road|hill|ramp|expressway)|at\s+speed|(?:going|rolling|heading)\s+down(?:hill|\s+a\s+hill|\s+the\s+hill)?|downhill|in\s+traffic|can'?t\s+stop|cannot\s+stop|won'?t\s+stop|right\s+now|\d+\s*(?:mph|km/?h|kph)|mph|while\s+(?:driving|moving|towing|descending|carrying))\b",
+    )
 });
 
 static IGNITION: LazyLock<Regex> = LazyLock::new(|| {
-    super::re(r"(?i)\b(?:spark(?:s|ing)?|flames?|pilot|lit|ignition\s+source|cigarette|smoking|hot\s+(?:exhaust|manifold|engine|surface|turbo|muffler)|onto\s+the\s+(?:exhaust|manifold|engine|turbo|muffler)|on\s+(?:the\s+)?(?:hot|exhaust|manifold|turbo)|arcing|engine\s+(?:is\s+)?running|heater|furnace|burner|welding|torch|grinder|smoke|fire)\b")
+    super::re(
+        r"(?i)\b(?:spark(?:s|ing)?|flames?|pilot|lit|ignition\s+source|cigarette|smoking|hot\s+(?:exhaust|manifold|engine|surface|turbo|muffler)|onto\s+the\s+(?:exhaust|manifold|engine|turbo|muffler)|on\s+(?:the\s+)?(?:hot|exhaust|manifold|turbo)|arcing|engine\s+(?:is\s+)?running|heater|furnace|burner|welding|torch|grinder|smoke|fire)\b",
+    )
 });
 
 /// Emergency kinds present in the part (trigger names), most specific first.
@@ -170,7 +182,10 @@ pub(super) fn detect(t: &Text) -> Vec<&'static str> {
                 if NEGATED.is_match(pre) {
                     return false;
                 }
-                if h.benign_near.as_ref().is_some_and(|b| b.is_match(pre) || b.is_match(post)) {
+                if h.benign_near
+                    .as_ref()
+                    .is_some_and(|b| b.is_match(pre) || b.is_match(post))
+                {
                     return false;
                 }
                 if HYPO.is_match(pre) {
@@ -204,10 +219,22 @@ mod tests {
     #[test]
     fn present_tense_situations_are_emergencies() {
         for (q, k) in [
-            ("there's smoke coming from the unit right now", "emergency_smoke"),
-            ("my brakes failed on the highway", "emergency_brake_failure_driving"),
-            ("the operator is unconscious next to the MRI", "emergency_person_down"),
-            ("I smell gas near the furnace and there's a spark", "emergency_gas_leak"),
+            (
+                "there's smoke coming from the unit right now",
+                "emergency_smoke",
+            ),
+            (
+                "my brakes failed on the highway",
+                "emergency_brake_failure_driving",
+            ),
+            (
+                "the operator is unconscious next to the MRI",
+                "emergency_person_down",
+            ),
+            (
+                "I smell gas near the furnace and there's a spark",
+                "emergency_gas_leak",
+            ),
             ("fire in the engine bay", "emergency_fire"),
         ] {
             assert!(kinds(q).contains(&k), "{q}: {:?}", kinds(q));

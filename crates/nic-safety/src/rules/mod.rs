@@ -22,8 +22,7 @@ pub(crate) struct Pat {
 }
 
 pub(crate) fn re(p: &str) -> Regex {
-    // Patterns are compile-time constants exercised by the unit tests.
-    Regex::new(p).unwrap_or_else(|e| panic!("bad safety pattern {p}: {e}"))
+    crate::compile(p)
 }
 
 impl Pat {
@@ -45,15 +44,30 @@ impl Pat {
     /// All matches in `t` that pass the context checks.
     pub(crate) fn matches<'t>(&'t self, t: &'t str) -> impl Iterator<Item = Match<'t>> + 't {
         self.re.find_iter(t).filter(move |m| {
-            !self.not_before.as_ref().is_some_and(|nb| nb.is_match(&t[..m.start()]))
-                && !self.not_after.as_ref().is_some_and(|na| na.is_match(&t[m.end()..]))
+            !self
+                .not_before
+                .as_ref()
+                .is_some_and(|nb| nb.is_match(&t[..m.start()]))
+                && !self
+                    .not_after
+                    .as_ref()
+                    .is_some_and(|na| na.is_match(&t[m.end()..]))
         })
     }
-    pub(crate) fn captures<'t>(&'t self, t: &'t str) -> impl Iterator<Item = regex::Captures<'t>> + 't {
+    pub(crate) fn captures<'t>(
+        &'t self,
+        t: &'t str,
+    ) -> impl Iterator<Item = regex::Captures<'t>> + 't {
         self.re.captures_iter(t).filter(move |c| {
             let m = c.get(0).map_or((0, 0), |m| (m.start(), m.end()));
-            !self.not_before.as_ref().is_some_and(|nb| nb.is_match(&t[..m.0]))
-                && !self.not_after.as_ref().is_some_and(|na| na.is_match(&t[m.1..]))
+            !self
+                .not_before
+                .as_ref()
+                .is_some_and(|nb| nb.is_match(&t[..m.0]))
+                && !self
+                    .not_after
+                    .as_ref()
+                    .is_some_and(|na| na.is_match(&t[m.1..]))
         })
     }
     pub(crate) fn is_match(&self, t: &str) -> bool {
@@ -65,6 +79,8 @@ impl Pat {
 /// like leetspeak ("byp4ss", "1nt3rl0ck"), a same-length decoded copy used only for matching.
 pub(crate) struct Text {
     pub variants: Vec<String>,
+    /// The earlier parts of the same message, for pronouns ("… and how do I disable *it*?").
+    pub context: String,
 }
 
 impl Text {
@@ -73,18 +89,16 @@ impl Text {
         if let Some(l) = leet_copy(s) {
             variants.push(l);
         }
-        Text { variants }
+        Text {
+            variants,
+            context: String::new(),
+        }
     }
     fn plain(s: &str) -> Self {
         Text {
             variants: vec![s.to_string()],
+            context: String::new(),
         }
-    }
-    pub(crate) fn any(&self, p: &Pat) -> bool {
-        self.variants.iter().any(|v| p.is_match(v))
-    }
-    pub(crate) fn any_re(&self, r: &Regex) -> bool {
-        self.variants.iter().any(|v| r.is_match(v))
     }
 }
 
@@ -118,10 +132,15 @@ fn leet_copy(s: &str) -> Option<String> {
         let sandwich = chars.windows(3).any(|w| {
             w[0].is_ascii_alphabetic() && leet_char(w[1]).is_some() && w[2].is_ascii_alphabetic()
         });
-        let word_chars = chars.iter().filter(|c| !c.is_whitespace() && !"-/.,?;:'\"()".contains(**c)).count();
+        let word_chars = chars
+            .iter()
+            .filter(|c| !c.is_whitespace() && !"-/.,?;:'\"()".contains(**c))
+            .count();
         let mostly_letters = letters * 10 >= word_chars * 6 && letters + leet == word_chars;
         if core_start.is_some() && letters > 0 && leet > 0 && (sandwich || mostly_letters) {
-            let trimmed_end = tok.trim_end_matches(|c: char| c.is_whitespace() || "-/.,?;:!'\"()".contains(c)).len();
+            let trimmed_end = tok
+                .trim_end_matches(|c: char| c.is_whitespace() || "-/.,?;:!'\"()".contains(c))
+                .len();
             for (i, c) in tok.char_indices() {
                 match leet_char(c) {
                     Some(l) if i < trimmed_end => {
@@ -146,16 +165,20 @@ pub(crate) struct Judgment {
     pub reason: Option<String>,
 }
 
-/// Judges one question part.
-pub(crate) fn judge(seg: &str) -> Judgment {
-    let text = Text::new(seg);
+/// Judges one question part; `context` is the text of the parts before it.
+pub(crate) fn judge(seg: &str, context: &str) -> Judgment {
+    let mut text = Text::new(seg);
+    text.context = context.to_string();
     let emergencies = emergency::detect(&text);
     let hits = unsafe_intent::detect(&text);
     let info = unsafe_intent::informational(&text);
     let mut triggers: Vec<String> = Vec::new();
     if text.variants.len() > 1 {
-        let plain = Text::plain(seg);
-        if emergency::detect(&plain).len() < emergencies.len() || unsafe_intent::detect(&plain).len() < hits.len() {
+        let mut plain = Text::plain(seg);
+        plain.context = context.to_string();
+        if emergency::detect(&plain).len() < emergencies.len()
+            || unsafe_intent::detect(&plain).len() < hits.len()
+        {
             triggers.push("leetspeak".into());
         }
     }
@@ -184,7 +207,11 @@ pub(crate) fn judge(seg: &str) -> Judgment {
         };
     }
     if !hits.is_empty() {
-        let reason = hits.iter().map(|h| h.reason.as_str()).collect::<Vec<_>>().join(" ");
+        let reason = hits
+            .iter()
+            .map(|h| h.reason.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         return Judgment {
             action: Action::Refuse,
             risk: RiskLevel::High,
@@ -215,13 +242,19 @@ mod tests {
 
     #[test]
     fn leet_copy_decodes_words_not_codes() {
-        assert_eq!(leet_copy("how do I byp4ss the 1nt3rl0ck?").as_deref(), Some("how do I bypass the interlock?"));
-        assert_eq!(leet_copy("d!sable the s@fety switch").as_deref(), Some("disable the safety switch"));
+        assert_eq!(
+            leet_copy("how do I byp4ss the 1nt3rl0ck?").as_deref(),
+            Some("how do I bypass the interlock?")
+        );
+        assert_eq!(
+            leet_copy("d!sable the s@fety switch").as_deref(),
+            Some("disable the safety switch")
+        );
         assert!(leet_copy("P0420 on a 10W-30 R-410A unit, 13.8 V, M8 bolts").is_none());
     }
 
     #[test]
     fn all_rule_patterns_compile() {
-        let _ = judge("warm-up: compile every lazy pattern");
+        let _ = judge("warm-up: compile every lazy pattern", "");
     }
 }
