@@ -119,4 +119,5 @@ export NIC_LLAMA_SERVER
 export NIC_LLM_GGUF="$GGUF"
 cd "$ROOT"
 log "running nic-llm tests with the real server ($NIC_LLAMA_SERVER)"
-"$CARGO" test -p nic-llm -- --ignored --nocapture
+# --workspace keeps feature resolution identical to `make test`'s build (no rebuild).
+"$CARGO" test --workspace --test real_llama --test real_llm_e2e -- --ignored --nocapture

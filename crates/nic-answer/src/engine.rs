@@ -572,10 +572,11 @@ impl Engine {
             conf = conf.max(p.confidence);
             retrieval_score = retrieval_score.max(p.retrieval_score);
         };
+        let mut emergency_closest = Vec::new();
         for (label, p) in answers {
             if status == Status::Emergency && p.status == Status::Abstained {
                 // Guidance stands alone; the closest sections still go out in `closest`.
-                closest.extend(p.closest);
+                emergency_closest.extend(p.closest);
                 continue;
             }
             push_part(label, p, &mut text);
@@ -590,6 +591,7 @@ impl Engine {
                 p.reason.clone().unwrap_or_else(|| "unsafe request".into())
             ));
         }
+        closest.extend(emergency_closest);
         let risk = verdict.risk_level.as_str().to_string();
         let risk = if risk == "none" && triggers.iter().any(|t| t == "false_premise") {
             "low".to_string()

@@ -84,7 +84,11 @@ pub(crate) fn classify_line(line: &str) -> Option<Heading> {
             title,
         });
     }
-    if starts_with_admonition(line) || line.len() > 120 {
+    if starts_with_admonition(line)
+        || line.len() > 120
+        || line.contains("....")
+        || line.contains('…')
+    {
         return None;
     }
     if let Some(inner) = bold_line(line) {
@@ -209,7 +213,7 @@ fn ends_like_sentence(s: &str) -> bool {
 /// A short Title-Case or ALL-CAPS phrase: "Brake Inspection", "Removal and Installation".
 fn title_like(rest: &str) -> bool {
     let rest = strip_emphasis(rest);
-    if rest.chars().count() > 80 || ends_like_sentence(&rest) || rest.contains(": ") {
+    if rest.chars().count() > 80 || ends_like_sentence(&rest) || rest.contains(':') {
         return false;
     }
     let words: Vec<&str> = rest.split_whitespace().collect();
@@ -256,12 +260,31 @@ pub(crate) struct SectionTracker {
     /// (level, title, unleveled)
     stack: Vec<(usize, String, bool)>,
     label: Option<String>,
+    /// Top-level number of the last numbered heading.
+    last_top: Option<u32>,
+    /// The document uses Markdown `#` headings.
+    markdown: bool,
 }
 
 impl SectionTracker {
+    /// Numbered headings must continue the document's numbering.
+    fn plausible(&self, h: &Heading) -> bool {
+        if !matches!(h.kind, HeadingKind::Leveled(_)) {
+            return true;
+        }
+        match (leading_number(&h.title), self.last_top) {
+            (None, _) => true,
+            (Some(n), None) => n <= 10,
+            (Some(n), Some(last)) => n >= last && n <= last + 2,
+        }
+    }
+
     pub fn apply(&mut self, h: Heading) {
         match h.kind {
             HeadingKind::Leveled(level) => {
+                if let Some(n) = leading_number(&h.title) {
+                    self.last_top = Some(n);
+                }
                 self.stack.retain(|(l, _, _)| *l < level);
                 self.stack.push((level, h.title, false));
                 self.label = None;
@@ -287,15 +310,34 @@ impl SectionTracker {
     }
 }
 
+/// Top-level number of a numbered heading: "3.2 Brake Inspection" -> 3.
+fn leading_number(title: &str) -> Option<u32> {
+    let digits: String = title.chars().take_while(char::is_ascii_digit).collect();
+    let next = title[digits.len()..].chars().next();
+    if digits.is_empty() || !matches!(next, Some('.' | ' ')) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// Marks for one page: a carry-over mark at 0 when the page does not open with a heading,
 /// then one mark per heading line. `skip` tells lines to ignore (running headers).
+///
+/// Two guards keep look-alikes out: numbered headings must continue the numbering (same or
+/// next chapter, the first one at most 10), which rejects table cells such as "20 GPIO";
+/// and a run of four or more heading-like lines with no text between them is a table of
+/// contents or a parts list, not four empty sections. Once a document has shown Markdown
+/// `#` headings, numbered and keyword lines are list items, not headings.
 pub(crate) fn mark_page(
     text: &str,
     tracker: &mut SectionTracker,
     skip: &dyn Fn(&str) -> bool,
 ) -> Vec<SectionMark> {
-    let mut marks = Vec::new();
-    let carried = tracker.path();
+    enum Line {
+        Heading(usize, Heading, bool),
+        Content,
+    }
+    let mut lines = Vec::new();
     let mut offset = 0;
     let mut in_fence = false;
     for line in text.split('\n') {
@@ -306,15 +348,42 @@ pub(crate) fn mark_page(
             in_fence = !in_fence;
             continue;
         }
-        if in_fence || t.is_empty() || skip(t) {
+        if t.is_empty() || skip(t) {
             continue;
         }
-        if let Some(h) = classify_line(t) {
-            tracker.apply(h);
-            marks.push(SectionMark {
-                offset: start,
-                path: tracker.path(),
-            });
+        match classify_line(t) {
+            Some(h) if !in_fence => lines.push(Line::Heading(start, h, t.starts_with('#'))),
+            _ => lines.push(Line::Content),
+        }
+    }
+    // Drop runs of >= 4 consecutive non-Markdown headings (labels do not count as headings).
+    let mut i = 0;
+    while i < lines.len() {
+        let run = lines[i..]
+            .iter()
+            .take_while(|l| matches!(l, Line::Heading(_, h, false) if h.kind != HeadingKind::Label))
+            .count();
+        if run >= 4 {
+            for l in &mut lines[i..i + run] {
+                *l = Line::Content;
+            }
+        }
+        i += run.max(1);
+    }
+    let carried = tracker.path();
+    let mut marks = Vec::new();
+    for l in lines {
+        if let Line::Heading(start, h, markdown) = l {
+            tracker.markdown |= markdown;
+            let explicit_elsewhere =
+                tracker.markdown && !markdown && matches!(h.kind, HeadingKind::Leveled(_));
+            if !explicit_elsewhere && tracker.plausible(&h) {
+                tracker.apply(h);
+                marks.push(SectionMark {
+                    offset: start,
+                    path: tracker.path(),
+                });
+            }
         }
     }
     if !carried.is_empty() && marks.first().is_none_or(|m| m.offset > 0) {
@@ -377,6 +446,23 @@ mod tests {
         ] {
             assert_eq!(kind(line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn tables_of_contents_and_stray_numbers_are_not_sections() {
+        let mut t = SectionTracker::default();
+        let toc = "CONTENTS\n1 Introduction\n2 Installation\n3 Operation\n4 Service\n\nForeword text.\n1 Introduction\nText here.\n20 GPIO\nMore text.\n2 Installation\nMount it.";
+        let marks = mark_page(toc, &mut t, &|_| false);
+        let paths: Vec<String> = marks.iter().map(|m| m.path.join(" > ")).collect();
+        assert_eq!(paths, vec!["1 Introduction", "2 Installation"]);
+    }
+
+    #[test]
+    fn markdown_documents_keep_numbered_lines_as_list_items() {
+        let mut t = SectionTracker::default();
+        let md = "# Guide\n## Cleaning\nSteps:\n1. **Safety First:**\n2. Remove Debris\n3. Clean Fins\nDone.";
+        let marks = mark_page(md, &mut t, &|_| false);
+        assert_eq!(marks.last().unwrap().path, vec!["Guide", "Cleaning"]);
     }
 
     #[test]

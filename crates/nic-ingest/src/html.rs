@@ -125,9 +125,7 @@ pub(crate) fn extract_html(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
             sections,
         });
     } else {
-        doc.empty_pages.push(1);
-        doc.warnings
-            .push("no visible text in this HTML page".into());
+        doc.empty_pages.push(1); // reported by the caller from `empty_pages`
     }
     Ok(doc)
 }

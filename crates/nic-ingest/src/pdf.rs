@@ -71,6 +71,7 @@ fn has_text(t: &str) -> bool {
     t.chars().any(char::is_alphanumeric)
 }
 
+/// Empty pages are reported in `empty_pages` only (the caller words the warning).
 fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc {
     warnings.extend(raw.warnings);
     let mut pages = Vec::with_capacity(raw.pages.len());
@@ -87,13 +88,6 @@ fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc
             empty_pages.push(number);
         }
     }
-    if !empty_pages.is_empty() {
-        warnings.push(format!(
-            "{} page(s) without extractable text (scanned or blank): {}",
-            empty_pages.len(),
-            page_list(&empty_pages)
-        ));
-    }
     if raw.toc.is_empty() {
         mark_headings(&mut pages);
     } else {
@@ -109,14 +103,6 @@ fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc
         empty_pages,
         warnings,
     }
-}
-
-fn page_list(pages: &[u32]) -> String {
-    let mut s: Vec<String> = pages.iter().take(20).map(u32::to_string).collect();
-    if pages.len() > 20 {
-        s.push("…".into());
-    }
-    s.join(", ")
 }
 
 /// Heading-like lines, skipping running headers and footers (short lines that repeat on

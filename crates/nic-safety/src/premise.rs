@@ -53,6 +53,16 @@ static SUBST_CLAIM: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:use|put|fill\s+(?:it\s+|the\s+\w+\s+)?with|add|run|top\s+(?:it\s+)?(?:off|up)\s+with)\s+(?P<x>[\w\s./-]{2,40}?)\s+(?:as|instead\s+of|in\s+place\s+of|for|in)\s+(?:the\s+|my\s+|a\s+)?(?P<y>[\w\s./-]{2,40}?)(?:\s*[,?.!;]|\s+(?:right|correct|is|isn't|too|then|on|of)\b|\s*$)",
     )
 });
+static SUBST_CLAIM_FINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?P<x>[\w\s./-]{2,40}?)\s+(?:is|are)\s+(?:fine|ok|okay|acceptable|approved|allowed|good)\s+(?:for|in|as)\s+(?:the\s+|my\s+|a\s+)?(?P<y>[\w\s./-]{2,40}?)(?:\s*[,?.!;]|\s+(?:right|correct|is|isn't|too|then)\b|\s*$)",
+    )
+});
+static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:do\s+not|don't|never|must\s+not|not\s+(?:be\s+)?(?:used|approved|allowed|permitted)|no\s+substitutes?|prohibited)\b",
+    )
+});
 static SUBST_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:manual|right|correct|true|can\s+i|could\s+i|is\s+it\s+(?:ok|okay|fine|safe|acceptable)|instead\s+of|in\s+place\s+of|substitute|allowed|approved|ok|okay|fine)\b",
@@ -65,7 +75,7 @@ static CONSUMABLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SPEC_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:use|only|specified|specification|recommended|approved|fill|type|grade|iso|vg|dot|sae|spec|must|required|requires|capacity)\b",
+        r"(?i)\b(?:use|uses|only|specified|specification\s+is|recommended|approved|fill|must|required|requires)\b",
     )
 });
 
@@ -166,24 +176,62 @@ fn content_words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// The sentence (or table line) of `text` around byte range `[start, end)`.
+/// True when position `i` (a byte index of `c`) in `text` ends a sentence or a line. A '.'
+/// inside a number ("13.8", "3-1.1") is not a boundary.
+fn is_boundary(text: &str, i: usize, c: char) -> bool {
+    let rest = &text[i + c.len_utf8()..];
+    match c {
+        '.' => !rest.starts_with(|d: char| d.is_ascii_alphanumeric()),
+        ';' | '!' | '?' | '\n' => true,
+        _ => false,
+    }
+}
+
+/// The sentence (or table row) of `text` around byte range `[start, end)`. Manuals wrap
+/// lines mid-sentence ("tighten the lug nuts to\n140 ft-lbs"), so a line that starts with a
+/// lower-case letter or a digit is joined to the line before it unless that one ended a
+/// sentence or a table row.
 fn sentence_around(text: &str, start: usize, end: usize) -> &str {
-    let is_b = |c: char| matches!(c, '.' | ';' | '\n' | '!' | '?');
-    // A '.' inside a number ("13.8") is not a boundary.
-    let s = text[..start]
-        .char_indices()
-        .rev()
-        .find(|&(i, c)| {
-            is_b(c) && !(c == '.' && text[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
-        })
-        .map_or(0, |(i, _)| i + 1);
+    let prev_boundary = |upto: usize| {
+        text[..upto]
+            .char_indices()
+            .rev()
+            .find(|&(i, c)| is_boundary(text, i, c))
+            .map(|(i, c)| (i, i + c.len_utf8()))
+    };
+    let mut s = prev_boundary(start).map_or(0, |b| b.1);
+    for _ in 0..2 {
+        let line = text[s..].trim_start_matches([' ', '\t']);
+        let continues = line.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit());
+        if !continues || s == 0 || !text[..s].ends_with('\n') {
+            break;
+        }
+        let before = text[..s - 1].trim_end_matches([' ', '\t']);
+        if before.ends_with(['.', ':', ';', '|', '!', '?']) || before.is_empty() {
+            break;
+        }
+        s = prev_boundary(s - 1).map_or(0, |b| b.1);
+    }
     let e = text[end..]
         .char_indices()
-        .find(|&(i, c)| {
-            is_b(c) && !(c == '.' && text[end + i + 1..].starts_with(|d: char| d.is_ascii_digit()))
-        })
+        .find(|&(i, c)| is_boundary(text, end + i, c))
         .map_or(text.len(), |(i, _)| end + i);
     text[s..e].trim()
+}
+
+/// Splits `text` into sentences with the same boundary rules.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_boundary(text, i, c) {
+            out.push(text[start..i].trim());
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
 }
 
 fn overlap(a: &[String], b: &[String]) -> usize {
@@ -207,17 +255,22 @@ pub fn check_premise(question: &str, evidence: &[&str]) -> Option<PremiseFinding
         .or_else(|| wrong_value(&q, &qq, &ev))
 }
 
-/// The evidence quantity of dimension `dim` most related to `words`, with its index.
+/// The evidence quantity of dimension `dim` most related to `words` (and, failing that, one
+/// that states one of the `claimed` quantities), with its index.
 fn best_spec<'e>(
     ev: &'e [String],
     dim: Dim,
     words: &[String],
+    claimed: &[&Quantity],
 ) -> Option<(usize, Quantity, &'e str, usize)> {
     let mut best: Option<(usize, Quantity, &str, usize)> = None;
     for (i, e) in ev.iter().enumerate() {
         for qty in quantities(e).into_iter().filter(|x| x.dim == dim) {
             let sent = sentence_around(e, qty.start, qty.end);
-            let score = overlap(words, &content_words(sent));
+            let states_claim = claimed
+                .iter()
+                .any(|c| c.unit == qty.unit && c.lo >= qty.lo - 1e-9 && c.lo <= qty.hi + 1e-9);
+            let score = overlap(words, &content_words(sent)) * 10 + usize::from(states_claim) * 5;
             if best.as_ref().is_none_or(|b| score > b.3) {
                 best = Some((i, qty, sent, score));
             }
@@ -234,11 +287,18 @@ fn quoted_value(e: &str, qty: &Quantity) -> String {
         if let Some(close) = trimmed.find(')') {
             let inner = &trimmed[..=close];
             if inner.len() <= 30 && inner.chars().any(|c| c.is_ascii_digit()) {
-                return format!("{} {}", e[qty.start..qty.end].trim(), inner);
+                return format!("{} {}", value_text(e, qty), inner);
             }
         }
     }
-    e[qty.start..qty.end].trim().to_string()
+    value_text(e, qty)
+}
+
+fn value_text(e: &str, qty: &Quantity) -> String {
+    e[qty.start..qty.end]
+        .trim()
+        .trim_end_matches('.')
+        .to_string()
 }
 
 fn unit_confusion(q: &str, qq: &[Quantity], ev: &[String]) -> Option<PremiseFinding> {
@@ -274,33 +334,25 @@ fn unit_confusion(q: &str, qq: &[Quantity], ev: &[String]) -> Option<PremiseFind
         b.unit
     );
     let words = content_words(q);
-    let (idx, spec, _, _) = best_spec(ev, a.dim, &words)?;
-    let spec_in_a = from_base(spec.base_lo, a.unit)?;
-    let spec_in_b = from_base(spec.base_lo, b.unit)?;
-    if spec.lo != spec.hi {
-        let hi_a = from_base(spec.base_hi, a.unit)?;
-        let hi_b = from_base(spec.base_hi, b.unit)?;
+    let (idx, spec, _, score) = best_spec(ev, a.dim, &words, &[a, b])?;
+    if score == 0 {
+        return None; // nothing in the evidence is about this value: no citation to give
+    }
+    let manual_value = quoted_value(&ev[idx], &spec);
+    explanation.push_str(&format!(" The manual specifies {manual_value}."));
+    if spec.unit != a.unit && spec.unit != b.unit {
+        let lo = from_base(spec.base_lo, a.unit)?;
+        let hi = from_base(spec.base_hi, a.unit)?;
         explanation.push_str(&format!(
-            " The specification is {}-{} {} ({}-{} {}).",
-            fmt_num(spec_in_a),
-            fmt_num(hi_a),
-            a.unit,
-            fmt_num(spec_in_b),
-            fmt_num(hi_b),
-            b.unit
-        ));
-    } else {
-        explanation.push_str(&format!(
-            " The specification is {} {} ({} {}).",
-            fmt_num(spec_in_a),
-            a.unit,
-            fmt_num(spec_in_b),
-            b.unit
+            " That is about {}-{} {}.",
+            fmt_num(lo),
+            fmt_num(hi),
+            a.unit
         ));
     }
     Some(PremiseFinding {
         claimed,
-        manual_value: quoted_value(&ev[idx], &spec),
+        manual_value,
         evidence_index: idx,
         explanation,
     })
@@ -310,67 +362,62 @@ fn substitution(q: &str, ev: &[String]) -> Option<PremiseFinding> {
     if !SUBST_CUE.is_match(q) {
         return None;
     }
-    let c = SUBST_CLAIM.captures(q)?;
+    let c = SUBST_CLAIM
+        .captures(q)
+        .or_else(|| SUBST_CLAIM_FINE.captures(q))?;
     let x = c.name("x")?.as_str().trim();
     let y = c.name("y")?.as_str().trim();
     if !CONSUMABLE.is_match(y) && !CONSUMABLE.is_match(x) {
         return None;
     }
     let xw = content_words(x);
-    let yw: Vec<String> = content_words(y)
+    // What is being specified: Y's words plus X's head noun ("coolant", "oil", "fluid").
+    let mut yw: Vec<String> = content_words(y)
         .into_iter()
         .filter(|w| !xw.contains(w))
         .collect();
+    if let Some(head) = xw.last() {
+        if CONSUMABLE.is_match(head) && !yw.contains(head) {
+            yw.push(head.clone());
+        }
+    }
     if xw.is_empty() || yw.is_empty() {
         return None;
     }
-    let x_lower = x.to_lowercase();
-    // Explicitly forbidden?
-    for (i, e) in ev.iter().enumerate() {
-        let el = e.to_lowercase();
-        for neg in [
-            "do not use",
-            "don't use",
-            "never use",
-            "must not be used",
-            "not approved",
-        ] {
-            if let Some(p) = el.find(neg) {
-                let sent = sentence_around(e, p, p + neg.len());
-                if xw.iter().all(|w| sent.to_lowercase().contains(w.as_str())) {
-                    return Some(PremiseFinding {
-                        claimed: format!("{x} as {y}"),
-                        manual_value: sent.to_string(),
-                        evidence_index: i,
-                        explanation: format!("The manual forbids this: \"{sent}\"."),
-                    });
-                }
-            }
-        }
-    }
-    // The sentence that specifies Y.
+    let claimed = format!("{x} as {y}");
     let mut spec: Option<(usize, &str, usize)> = None;
     for (i, e) in ev.iter().enumerate() {
-        for sent in e.split(['.', ';', '\n']) {
+        for sent in sentences(e) {
             let sw = content_words(sent);
-            let score = overlap(&yw, &sw);
-            if score == 0 || !SPEC_CUE.is_match(sent) {
+            if xw.iter().all(|w| sw.contains(w)) {
+                // The manual names the substitute: allowed, unless it is named in a prohibition.
+                if NEGATION.is_match(sent) {
+                    return Some(PremiseFinding {
+                        claimed,
+                        manual_value: sent.to_string(),
+                        evidence_index: i,
+                        explanation: format!("The manual does not allow {x}: \"{sent}\""),
+                    });
+                }
+                return None;
+            }
+            // Prefer a positive specification ("use ISO VG 32 …") over a prohibition.
+            let ov = overlap(&yw, &sw);
+            if ov == 0 || !SPEC_CUE.is_match(sent) {
                 continue;
             }
-            if xw.iter().all(|w| sw.contains(w)) || sent.to_lowercase().contains(&x_lower) {
-                return None; // the manual names the substitute: no contradiction
-            }
+            let score = ov * 2 + 3 * usize::from(!NEGATION.is_match(sent));
             if spec.is_none_or(|s| score > s.2) {
-                spec = Some((i, sent.trim(), score));
+                spec = Some((i, sent, score));
             }
         }
     }
     let (idx, sent, _) = spec?;
     Some(PremiseFinding {
-        claimed: format!("{x} as {y}"),
+        claimed,
         manual_value: sent.to_string(),
         evidence_index: idx,
-        explanation: format!("The manual does not list {x} for {y}; it specifies: \"{sent}\"."),
+        explanation: format!("The manual does not list {x} for {y}; it specifies: \"{sent}\""),
     })
 }
 
@@ -383,7 +430,7 @@ fn wrong_value(q: &str, qq: &[Quantity], ev: &[String]) -> Option<PremiseFinding
         return None;
     }
     for claim in qq {
-        // Every relevant specification of this dimension; agreement with any one clears it.
+        // Every specification of this dimension whose sentence shares words with the question.
         let mut relevant: Vec<(usize, Quantity, usize)> = Vec::new();
         for (i, e) in ev.iter().enumerate() {
             for spec in quantities(e).into_iter().filter(|x| x.dim == claim.dim) {
@@ -397,7 +444,8 @@ fn wrong_value(q: &str, qq: &[Quantity], ev: &[String]) -> Option<PremiseFinding
         let Some(top) = relevant.iter().map(|r| r.2).max() else {
             continue;
         };
-        let agrees = relevant.iter().any(|(_, s, _)| {
+        // Agreement with any of the most related specifications clears the claim.
+        let agrees = relevant.iter().filter(|r| r.2 == top).any(|(_, s, _)| {
             let tol = 0.05 * s.base_hi.abs().max(1e-9);
             claim.base_lo >= s.base_lo - tol && claim.base_hi <= s.base_hi + tol
         });
@@ -526,5 +574,39 @@ mod tests {
     fn unrelated_evidence_gives_nothing() {
         assert!(check_premise("Torque the lug nuts to 100 ft-lbs, right?", &[HYD]).is_none());
         assert!(check_premise("What is the caliper torque?", &[]).is_none());
+    }
+
+    #[test]
+    fn table_rows_and_wrapped_lines_keep_their_subject() {
+        let table = "| Component | Torque |\n| Front caliper bracket bolts | 85-95 ft-lbs (115-129 N·m) |\n| Brake hose banjo bolt | 30 ft-lbs (41 N·m) |";
+        let f = check_premise("The banjo bolt gets 85 ft-lbs, right?", &[table]).expect("finding");
+        assert_eq!(f.manual_value, "30 ft-lbs (41 N·m)");
+        let wrapped = "Tighten the lug nuts to\n140 ft-lbs (190 N·m) in a star pattern. Tighten the flange nuts to 30 ft-lbs.";
+        let f = check_premise("The lug nuts get 80 ft-lbs, correct?", &[wrapped]).expect("finding");
+        assert_eq!(f.manual_value, "140 ft-lbs (190 N·m)");
+    }
+
+    #[test]
+    fn prohibited_substitute_is_quoted() {
+        let ev = "Use ISO VG 32 hydraulic oil. Do not mix hydraulic oil types or use automatic transmission fluid.";
+        let f = check_premise(
+            "The manual says to use automatic transmission fluid in the hydraulic tank, right?",
+            &[ev],
+        )
+        .expect("finding");
+        assert!(
+            f.manual_value.starts_with("Do not mix"),
+            "{}",
+            f.manual_value
+        );
+    }
+
+    #[test]
+    fn unit_claim_without_related_evidence_gives_nothing() {
+        assert!(check_premise(
+            "85 Nm is the same as 85 ft-lbs, right?",
+            &["Bleeder screw: 7-9 ft-lbs."]
+        )
+        .is_none());
     }
 }

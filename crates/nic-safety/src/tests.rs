@@ -213,3 +213,12 @@ fn risk_level_serialises_lowercase() {
     assert_eq!(RiskLevel::Critical.as_str(), "critical");
     assert!(RiskLevel::High > RiskLevel::Medium);
 }
+
+#[test]
+fn warm_up_runs() {
+    warm_up();
+    assert_eq!(
+        triage("What is the lug nut torque?").action,
+        Action::Proceed
+    );
+}

@@ -45,6 +45,22 @@ pub async fn admit(state: &SharedState) -> Result<Admitted, ApiError> {
         MemoryStatus::Warn => state.engine.shrink_caches(0.25),
         MemoryStatus::Pass => state.engine.shrink_caches(1.0),
     }
+    // A free worker is taken at once; only a request that would have to wait counts
+    // against the queue (with NOVA_QUEUE_MAX=0 an idle server still answers).
+    let permit = match state.workers.clone().try_acquire_owned() {
+        Ok(p) => p,
+        Err(_) => queue_for_worker(state).await?,
+    };
+    state.inflight.fetch_add(1, Ordering::SeqCst);
+    state.metrics.inflight_requests.inc();
+    Ok(Admitted {
+        _permit: permit,
+        state: state.clone(),
+    })
+}
+
+/// Waits in the bounded queue for a worker, or says to retry when the queue is full.
+async fn queue_for_worker(state: &SharedState) -> Result<OwnedSemaphorePermit, ApiError> {
     if state.waiting.load(Ordering::SeqCst) >= state.config.queue_max {
         state.metrics.requests_rejected_total.with(&["queue_full"]).inc();
         return Err(ApiError::busy(
@@ -53,24 +69,16 @@ pub async fn admit(state: &SharedState) -> Result<Admitted, ApiError> {
             2,
         ));
     }
-    let permit = {
-        let _waiting = CountGuard::enter(&state.waiting);
-        match tokio::time::timeout(QUEUE_WAIT, state.workers.clone().acquire_owned()).await {
-            Ok(Ok(p)) => p,
-            _ => {
-                state.metrics.requests_rejected_total.with(&["queue_timeout"]).inc();
-                return Err(ApiError::busy(
-                    "overloaded",
-                    "waited too long for a worker; retry shortly",
-                    5,
-                ));
-            }
+    let _waiting = CountGuard::enter(&state.waiting);
+    match tokio::time::timeout(QUEUE_WAIT, state.workers.clone().acquire_owned()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => {
+            state.metrics.requests_rejected_total.with(&["queue_timeout"]).inc();
+            Err(ApiError::busy(
+                "overloaded",
+                "waited too long for a worker; retry shortly",
+                5,
+            ))
         }
-    };
-    state.inflight.fetch_add(1, Ordering::SeqCst);
-    state.metrics.inflight_requests.inc();
-    Ok(Admitted {
-        _permit: permit,
-        state: state.clone(),
-    })
+    }
 }

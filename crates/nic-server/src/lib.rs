@@ -216,12 +216,26 @@ pub async fn serve(state: SharedState, warm: bool) -> Result<(), ServeError> {
     println!("listening on http://{local}");
     use std::io::Write;
     std::io::stdout().flush().ok();
+    serve_on(listener, state, shutdown_signal()).await
+}
+
+/// Serves the API on a listener the caller already bound until `shutdown` resolves; then
+/// stops accepting and lets in-flight requests finish. `serve` uses it with SIGTERM/SIGINT;
+/// tests use it with an ephemeral loopback port and their own shutdown trigger.
+pub async fn serve_on<F>(
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+    shutdown: F,
+) -> Result<(), ServeError>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
     let app = router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     Ok(())
 }

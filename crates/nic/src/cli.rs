@@ -47,6 +47,13 @@ pub enum Command {
     /// Benchmarks that print figures (never run as tests).
     #[command(subcommand)]
     Bench(crate::cmd_bench::BenchCommand),
+    /// Index tools: stats, verify (checksums), rollback to a kept generation.
+    #[command(subcommand)]
+    Index(crate::cmd_index::IndexCommand),
+    /// Memory of a running server (its /health) or a PID over time; Ctrl-C stops.
+    Monitor(crate::cmd_ops::MonitorArgs),
+    /// Write one text file with everything a memory escalation needs.
+    Diagnose(crate::cmd_ops::DiagnoseArgs),
 }
 
 /// Loads the config: defaults < file < environment < flags, and warns about unknown
@@ -82,5 +89,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(b) => crate::cmd_bench::run(&cfg, b),
+        Command::Index(c) => crate::cmd_index::run(&cfg, c),
+        Command::Monitor(a) => crate::cmd_ops::monitor(&cfg, a),
+        Command::Diagnose(a) => crate::cmd_ops::diagnose(&cfg, a),
     }
 }

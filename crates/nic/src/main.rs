@@ -4,7 +4,9 @@
 
 mod cli;
 mod cmd_bench;
+mod cmd_index;
 mod cmd_ingest;
+mod cmd_ops;
 mod cmd_search;
 mod cmd_serve;
 mod engine;
