@@ -216,7 +216,9 @@ mod tests {
         assert_eq!(a.report.supported, 2);
         assert_eq!(a.cited, vec![1, 0]);
         assert!(a.answer.contains("[1]") && a.answer.contains("[2]"));
-        assert!(a.answer.starts_with("The charging voltage should be 13.8-14.4 V at 2000 rpm [1]."));
+        assert!(a
+            .answer
+            .starts_with("The charging voltage should be 13.8-14.4 V at 2000 rpm [1]."));
         assert!(!a.needs_fallback());
     }
 

@@ -122,7 +122,12 @@ impl<K: Eq + Hash + Clone, V: Clone> ByteLru<K, V> {
     }
 
     fn evict_one(g: &mut Inner<K, V>) -> bool {
-        let Some(victim) = g.map.iter().min_by_key(|(_, s)| s.tick).map(|(k, _)| k.clone()) else {
+        let Some(victim) = g
+            .map
+            .iter()
+            .min_by_key(|(_, s)| s.tick)
+            .map(|(k, _)| k.clone())
+        else {
             return false;
         };
         if let Some(s) = g.map.remove(&victim) {

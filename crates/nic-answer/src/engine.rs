@@ -86,7 +86,10 @@ fn remap_refs(text: &str, map: &[usize]) -> String {
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find(']').and_then(|c| after[..c].parse::<usize>().ok().map(|n| (c, n))) {
+        match after
+            .find(']')
+            .and_then(|c| after[..c].parse::<usize>().ok().map(|n| (c, n)))
+        {
             Some((close, n)) if n >= 1 && n <= map.len() => {
                 out.push_str(&format!("[{}]", map[n - 1]));
                 rest = &after[close + 1..];
@@ -183,7 +186,12 @@ impl Engine {
         Ok(out)
     }
 
-    fn retrieve_scored(&self, query: &str, k: usize, domain: Option<&str>) -> Result<Retrieved, AskError> {
+    fn retrieve_scored(
+        &self,
+        query: &str,
+        k: usize,
+        domain: Option<&str>,
+    ) -> Result<Retrieved, AskError> {
         let outcome = self.retrieve_blocking(query, k, domain)?;
         let confidence = if outcome.hits.is_empty() {
             0.0
@@ -197,7 +205,12 @@ impl Engine {
         })
     }
 
-    async fn retrieve(self: &Arc<Self>, query: String, k: usize, domain: Option<String>) -> Result<Retrieved, AskError> {
+    async fn retrieve(
+        self: &Arc<Self>,
+        query: String,
+        k: usize,
+        domain: Option<String>,
+    ) -> Result<Retrieved, AskError> {
         let me = Arc::clone(self);
         tokio::task::spawn_blocking(move || me.retrieve_scored(&query, k, domain.as_deref()))
             .await
@@ -264,7 +277,9 @@ impl Engine {
         // Refusal: point at the manual's safe procedure when the corpus has one.
         let mut refusal_pointer: Option<PartAnswer> = None;
         if verdict.action == nic_safety::Action::Refuse && proceed.is_empty() {
-            let r = self.retrieve(verdict.core_question.clone(), 3, domain.clone()).await?;
+            let r = self
+                .retrieve(verdict.core_question.clone(), 3, domain.clone())
+                .await?;
             if r.confidence >= self.config.confidence_threshold {
                 if let Some(top) = r.outcome.hits.first().cloned() {
                     let c = &top.chunk.chunk;
@@ -272,7 +287,9 @@ impl Engine {
                         status: Status::Refused,
                         answer: format!(
                             "For the documented procedure, see {} p.{} ({}) [1].",
-                            c.title, c.page, c.section_display()
+                            c.title,
+                            c.page,
+                            c.section_display()
                         ),
                         mode: AnswerMode::None,
                         cited: vec![top],
@@ -327,7 +344,12 @@ impl Engine {
         Ok(resp.with_compat_fields())
     }
 
-    async fn answer_part(self: &Arc<Self>, question: &str, r: Retrieved, mode: AskMode) -> PartAnswer {
+    async fn answer_part(
+        self: &Arc<Self>,
+        question: &str,
+        r: Retrieved,
+        mode: AskMode,
+    ) -> PartAnswer {
         let hits = &r.outcome.hits;
         let threshold = self.config.confidence_threshold;
         let retrieval_score = r.outcome.signals.best_score;
@@ -381,7 +403,9 @@ impl Engine {
             (Some(llm), true) => {
                 let t = Instant::now();
                 match self.generate(llm, question, hits).await {
-                    Ok(g) => generated = Some((g.0, g.1, g.2, g.3, t.elapsed().as_secs_f64() * 1000.0)),
+                    Ok(g) => {
+                        generated = Some((g.0, g.1, g.2, g.3, t.elapsed().as_secs_f64() * 1000.0))
+                    }
                     Err(note) => notes.push(note),
                 }
             }
@@ -403,7 +427,14 @@ impl Engine {
                     .collect();
                 let ex = extractive::answer(question, &ev);
                 let cited = ex.cited.iter().map(|&i| hits[i].clone()).collect();
-                (ex.answer, cited, Default::default(), None, 0.0, AnswerMode::Extractive)
+                (
+                    ex.answer,
+                    cited,
+                    Default::default(),
+                    None,
+                    0.0,
+                    AnswerMode::Extractive,
+                )
             }
         };
 
@@ -411,7 +442,10 @@ impl Engine {
         let texts: Vec<&str> = hits.iter().map(|h| h.chunk.chunk.text.as_str()).collect();
         if let Some(p) = nic_safety::check_premise(question, &texts) {
             if let Some(hit) = hits.get(p.evidence_index) {
-                let n = match cited.iter().position(|c| c.chunk.ordinal == hit.chunk.ordinal) {
+                let n = match cited
+                    .iter()
+                    .position(|c| c.chunk.ordinal == hit.chunk.ordinal)
+                {
                     Some(i) => i + 1,
                     None => {
                         cited.push(hit.clone());
@@ -468,7 +502,10 @@ impl Engine {
         let budget = llm.budget();
         let prompt = nic_llm::build_prompt(question, &evidence, &budget, &count);
         if prompt.included == 0 {
-            return Err("the evidence does not fit the LLM context (OLLAMA_NUM_CTX); extractive answer".into());
+            return Err(
+                "the evidence does not fit the LLM context (OLLAMA_NUM_CTX); extractive answer"
+                    .into(),
+            );
         }
         let deadline = Duration::from_secs(self.config.llm_timeout_s);
         let out = llm
@@ -519,7 +556,9 @@ impl Engine {
         let mut push_part = |label: Option<String>, p: PartAnswer, text: &mut String| {
             let mut map = Vec::new();
             for h in &p.cited {
-                let existing = citations.iter().position(|c| c.chunk_id == h.chunk.chunk_id);
+                let existing = citations
+                    .iter()
+                    .position(|c| c.chunk_id == h.chunk.chunk_id);
                 let n = match existing {
                     Some(i) => i + 1,
                     None => {
@@ -566,7 +605,9 @@ impl Engine {
             if p.model.is_some() {
                 model = p.model;
             }
-            if p.mode == AnswerMode::Generative || (p.mode == AnswerMode::Extractive && mode == AnswerMode::None) {
+            if p.mode == AnswerMode::Generative
+                || (p.mode == AnswerMode::Extractive && mode == AnswerMode::None)
+            {
                 mode = p.mode;
             }
             conf = conf.max(p.confidence);

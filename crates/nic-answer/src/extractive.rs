@@ -29,9 +29,28 @@ const MAX_STEPS: usize = 12;
 fn is_procedural(q: &str) -> bool {
     let q = q.to_lowercase();
     [
-        "how do", "how to", "how should", "procedure", "steps", "replace", "install", "remove",
-        "bleed", "test ", "check ", "adjust", "reset", "change ", "inspect", "clean", "drain",
-        "fill", "charge ", "lubricate", "calibrate", "mount",
+        "how do",
+        "how to",
+        "how should",
+        "procedure",
+        "steps",
+        "replace",
+        "install",
+        "remove",
+        "bleed",
+        "test ",
+        "check ",
+        "adjust",
+        "reset",
+        "change ",
+        "inspect",
+        "clean",
+        "drain",
+        "fill",
+        "charge ",
+        "lubricate",
+        "calibrate",
+        "mount",
     ]
     .iter()
     .any(|k| q.contains(k))
@@ -52,7 +71,10 @@ fn step_number(s: &str) -> Option<u32> {
         .unwrap_or(t);
     let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
     let rest = &t[digits.len()..];
-    if !digits.is_empty() && digits.len() <= 2 && (rest.starts_with('.') || rest.starts_with(')') || rest.starts_with(':')) {
+    if !digits.is_empty()
+        && digits.len() <= 2
+        && (rest.starts_with('.') || rest.starts_with(')') || rest.starts_with(':'))
+    {
         digits.parse().ok()
     } else {
         None
@@ -71,7 +93,8 @@ fn is_heading_like(s: &str) -> bool {
     let upper = letters.iter().filter(|c| c.is_uppercase()).count();
     t.len() < 60
         && !t.ends_with('.')
-        && (letters.len() > 3 && upper * 10 >= letters.len() * 8 || t.split_whitespace().count() <= 3)
+        && (letters.len() > 3 && upper * 10 >= letters.len() * 8
+            || t.split_whitespace().count() <= 3)
 }
 
 fn sentence_score(sentence: &str, q: &HashSet<String>) -> f32 {
@@ -107,7 +130,9 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
                 let first = steps[0];
                 let last = *steps.iter().take(MAX_STEPS).last().unwrap_or(&first);
                 // Include the lead-in sentence before the first step when it has content.
-                let from = if first > 0 && !is_heading_like(&text[spans[first - 1].0..spans[first - 1].1]) {
+                let from = if first > 0
+                    && !is_heading_like(&text[spans[first - 1].0..spans[first - 1].1])
+                {
                     first - 1
                 } else {
                     first
@@ -129,8 +154,13 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
                 if is_heading_like(sent) || is_warning(sent) {
                     continue;
                 }
-                let sc = sentence_score(sent, &q) + 0.2 * evidence[i].score / best.max(1e-6)
-                    + if sent.chars().any(|c| c.is_ascii_digit()) { 0.05 } else { 0.0 };
+                let sc = sentence_score(sent, &q)
+                    + 0.2 * evidence[i].score / best.max(1e-6)
+                    + if sent.chars().any(|c| c.is_ascii_digit()) {
+                        0.05
+                    } else {
+                        0.0
+                    };
                 scored.push((sc, i, s, e));
             }
         }
@@ -178,12 +208,19 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
         }
         let line = format!("{sentence} [{n}]");
         if !out.is_empty() {
-            out.push(if step_number(sentence).is_some() || is_warning(sentence) { '\n' } else { ' ' });
+            out.push(if step_number(sentence).is_some() || is_warning(sentence) {
+                '\n'
+            } else {
+                ' '
+            });
         }
         out.push_str(&line);
     }
     // Citations only for evidence that actually made it into the text.
-    let max_ref = (1..=cited.len()).filter(|n| out.contains(&format!("[{n}]"))).max().unwrap_or(0);
+    let max_ref = (1..=cited.len())
+        .filter(|n| out.contains(&format!("[{n}]")))
+        .max()
+        .unwrap_or(0);
     cited.truncate(max_ref);
     ExtractiveAnswer { answer: out, cited }
 }
@@ -210,8 +247,14 @@ mod tests {
         let a_text = "Caliper service. Torque the caliper mounting bolts to 85-95 ft-lbs. Clean the slide pins.";
         let b_text = "Wheel lug nuts are tightened in a star pattern.";
         let ev = [
-            EvidenceText { text: a_text, score: 0.7 },
-            EvidenceText { text: b_text, score: 0.3 },
+            EvidenceText {
+                text: a_text,
+                score: 0.7,
+            },
+            EvidenceText {
+                text: b_text,
+                score: 0.3,
+            },
         ];
         let a = answer("What torque for the caliper bolts?", &ev);
         assert!(a.answer.contains("85-95 ft-lbs. [1]"), "{}", a.answer);
@@ -221,7 +264,10 @@ mod tests {
     #[test]
     fn every_sentence_is_verbatim_evidence() {
         let t = "The alternator must charge at 13.8-14.4 V. Test with the engine at 2000 rpm. Unrelated text here.";
-        let ev = [EvidenceText { text: t, score: 0.6 }];
+        let ev = [EvidenceText {
+            text: t,
+            score: 0.6,
+        }];
         let a = answer("alternator charging voltage test", &ev);
         for part in a.answer.split(" [1]") {
             let p = part.trim();

@@ -138,14 +138,11 @@ pub struct AskResponse {
 impl AskResponse {
     /// Fills the upstream-compatible fields from the DESIGN fields.
     pub fn with_compat_fields(mut self) -> Self {
-        self.model_used = self
-            .model
-            .clone()
-            .unwrap_or_else(|| match self.mode {
-                AnswerMode::Extractive => "extractive".into(),
-                AnswerMode::Generative => "llm".into(),
-                AnswerMode::None => "none".into(),
-            });
+        self.model_used = self.model.clone().unwrap_or_else(|| match self.mode {
+            AnswerMode::Extractive => "extractive".into(),
+            AnswerMode::Generative => "llm".into(),
+            AnswerMode::None => "none".into(),
+        });
         self.traced_sources = self
             .citations
             .iter()

@@ -165,7 +165,10 @@ impl SessionStore for MemorySessionStore {
         turn.query = truncate(&turn.query, MAX_TURN_CHARS);
         turn.answer = truncate(&turn.answer, MAX_TURN_CHARS);
         let mut inner = self.inner.lock();
-        let owned_by_other = inner.map.get(id).is_some_and(|e| e.session.client != client);
+        let owned_by_other = inner
+            .map
+            .get(id)
+            .is_some_and(|e| e.session.client != client);
         if owned_by_other {
             // Never write into another client's session; the caller minted the id, so a
             // clash means a guessed id. Drop the turn silently rather than leak anything.
@@ -195,7 +198,11 @@ impl SessionStore for MemorySessionStore {
 
     fn delete(&self, id: &str, client: &str) -> bool {
         let mut inner = self.inner.lock();
-        if inner.map.get(id).is_some_and(|e| e.session.client == client) {
+        if inner
+            .map
+            .get(id)
+            .is_some_and(|e| e.session.client == client)
+        {
             Self::remove(&mut inner, id);
             true
         } else {
@@ -320,7 +327,10 @@ mod tests {
         };
         let r = rewrite_followup("and what torque for those?", Some(&s));
         assert!(r.contains("brake caliper") && r.contains("torque"));
-        let r = rewrite_followup("What is the refrigerant charge for the rooftop unit?", Some(&s));
+        let r = rewrite_followup(
+            "What is the refrigerant charge for the rooftop unit?",
+            Some(&s),
+        );
         assert!(!r.contains("caliper"));
         assert_eq!(rewrite_followup("and the torque?", None), "and the torque?");
     }

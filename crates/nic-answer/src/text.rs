@@ -7,10 +7,10 @@ const STOP: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "by", "can", "do", "does", "for", "from",
     "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "must", "of", "on",
     "or", "should", "so", "than", "that", "the", "their", "then", "there", "these", "this",
-    "those", "to", "was", "were", "what", "when", "where", "which", "while", "who", "why",
-    "will", "with", "would", "you", "your", "we", "our", "not", "no", "also", "all", "any",
-    "each", "per", "use", "used", "using", "see", "one", "only", "me", "my", "about", "tell",
-    "please", "need", "get", "they", "them", "he", "she", "his", "her", "up", "out",
+    "those", "to", "was", "were", "what", "when", "where", "which", "while", "who", "why", "will",
+    "with", "would", "you", "your", "we", "our", "not", "no", "also", "all", "any", "each", "per",
+    "use", "used", "using", "see", "one", "only", "me", "my", "about", "tell", "please", "need",
+    "get", "they", "them", "he", "she", "his", "her", "up", "out",
 ];
 
 pub fn is_stop(w: &str) -> bool {
@@ -167,8 +167,10 @@ fn tokens(text: &str) -> Vec<&str> {
 }
 
 static QUANTITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^([0-9]+(?:\.[0-9]+)?)(?:[-–]([0-9]+(?:\.[0-9]+)?))?([A-Za-z°%·-][A-Za-z°%·.-]*)?$")
-        .expect("static regex")
+    regex::Regex::new(
+        r"^([0-9]+(?:\.[0-9]+)?)(?:[-–]([0-9]+(?:\.[0-9]+)?))?([A-Za-z°%·-][A-Za-z°%·.-]*)?$",
+    )
+    .expect("static regex")
 });
 
 /// Numbers (decimals kept, ranges split into both ends) and the unit written after them.
@@ -259,7 +261,9 @@ mod tests {
 
     #[test]
     fn quantities_with_units_and_ranges() {
-        let q = quantities("Torque to 85-95 ft-lbs and charge at 13.8-14.4V; code P0420, part 12-345-A.");
+        let q = quantities(
+            "Torque to 85-95 ft-lbs and charge at 13.8-14.4V; code P0420, part 12-345-A.",
+        );
         let pairs: Vec<(String, Option<String>)> =
             q.into_iter().map(|q| (q.number, q.unit)).collect();
         assert_eq!(
@@ -271,7 +275,10 @@ mod tests {
                 ("14.4".into(), Some("v".into())),
             ]
         );
-        assert_eq!(codes("code P0420, part 12-345-A."), vec!["p0420", "12-345-a"]);
+        assert_eq!(
+            codes("code P0420, part 12-345-A."),
+            vec!["p0420", "12-345-a"]
+        );
     }
 
     #[test]

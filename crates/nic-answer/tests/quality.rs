@@ -30,13 +30,27 @@ fn expected_section_in_top3_for_90_percent() {
             let got: Vec<String> = out
                 .hits
                 .iter()
-                .map(|h| format!("{} p{} {}", h.chunk.chunk.doc, h.chunk.chunk.page, h.chunk.chunk.section_display()))
+                .map(|h| {
+                    format!(
+                        "{} p{} {}",
+                        h.chunk.chunk.doc,
+                        h.chunk.chunk.page,
+                        h.chunk.chunk.section_display()
+                    )
+                })
                 .collect();
-            misses.push(format!("{:?} wanted {} p{} {:?}; got {:?}", q.q, q.doc, q.page, q.section_contains, got));
+            misses.push(format!(
+                "{:?} wanted {} p{} {:?}; got {:?}",
+                q.q, q.doc, q.page, q.section_contains, got
+            ));
         }
     }
     let hit_rate = 1.0 - misses.len() as f64 / qs.len() as f64;
-    println!("retrieval top-3: {:.1}% of {} questions", hit_rate * 100.0, qs.len());
+    println!(
+        "retrieval top-3: {:.1}% of {} questions",
+        hit_rate * 100.0,
+        qs.len()
+    );
     for m in &misses {
         println!("  miss: {m}");
     }
@@ -54,7 +68,10 @@ fn confidence_separates_answerable_from_unrelated() {
         let out = f.engine.retrieve_blocking(q, 5, None).expect("search");
         confidence(&out.signals)
     };
-    let a: Vec<(String, f32)> = answerable.iter().map(|q| (q.q.clone(), score(&q.q))).collect();
+    let a: Vec<(String, f32)> = answerable
+        .iter()
+        .map(|q| (q.q.clone(), score(&q.q)))
+        .collect();
     let u: Vec<(String, String, f32)> = unrelated
         .iter()
         .map(|q| (q.q.clone(), q.category.clone(), score(&q.q)))
@@ -97,5 +114,9 @@ fn confidence_separates_answerable_from_unrelated() {
             println!("U\t{c:.3}\t{:?}\t{q}", out.signals);
         }
     }
-    assert!(total_ok >= 0.95, "only {:.1}% on the right side", total_ok * 100.0);
+    assert!(
+        total_ok >= 0.95,
+        "only {:.1}% on the right side",
+        total_ok * 100.0
+    );
 }

@@ -28,8 +28,9 @@ use crate::threads;
 /// Largest number of texts run through one forward pass. `embed` accepts any batch length,
 /// but candle materialises several (batch × heads × seq × seq) attention tensors per layer:
 /// measured peak RSS above the weights is ~14 MB per 222-token text (batch 8 ≈ +120 MB,
-/// batch 32 ≈ +460 MB with glibc's default allocator settings even more), so longer batches
-/// are served in slices of this size. Throughput is flat from batch 8 upward on 2 cores.
+/// batch 32 ≈ +460 MB; glibc's default malloc settings retain roughly 100–200 MB more), so
+/// longer batches are served in slices of this size. Throughput is flat from batch 8 upward
+/// on 2 cores.
 pub const MAX_FORWARD_BATCH: usize = 16;
 
 /// A loaded all-MiniLM-style BERT model plus its tokenizer. Cheap to share (`&self` methods,

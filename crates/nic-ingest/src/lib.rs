@@ -34,6 +34,12 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &["pdf", "txt", "md", "html", "htm"];
 
 const MIB: u64 = 1024 * 1024;
 
+/// Log targets of the PDF libraries, which report per glyph or per object at warn/error
+/// level through the `log` crate. A binary that bridges `log` into `tracing` should silence
+/// them (`EnvFilter::new("info,pdf_extract=off,lopdf=off")`): what matters reaches the
+/// operator as an [`ExtractError`] or in [`ExtractedDoc::warnings`] instead.
+pub const NOISY_LOG_TARGETS: &[&str] = &["pdf_extract", "lopdf"];
+
 /// Limits for one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtractOptions {

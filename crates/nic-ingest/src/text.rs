@@ -9,7 +9,7 @@
 //! file, and a single line over 1 MB is not a manual (a 50 MB one-line file would otherwise
 //! become tens of thousands of meaningless chunks).
 
-use crate::headings::{mark_page, SectionTracker};
+use crate::headings::{classify_line, mark_page, HeadingKind, SectionTracker};
 use crate::ExtractError;
 use nic_core::text::{normalize, tidy_whitespace};
 use nic_core::{ExtractedDoc, ExtractedPage};
@@ -101,15 +101,13 @@ pub(crate) fn extract_text(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
     Ok(doc)
 }
 
-/// The first Markdown `#` heading, or the first line when it is short and heading-like.
+/// The first line when it is a heading (Markdown `#`, ALL-CAPS, numbered ...); else `None`
+/// and the caller uses the file name.
 fn title_of(pages: &[ExtractedPage]) -> Option<String> {
     let first = pages.first()?.text.lines().find(|l| !l.trim().is_empty())?;
-    let t = first.trim();
-    let t = t.trim_start_matches('#').replace("**", "");
-    let t = t.trim();
-    (first.trim_start().starts_with('#') || (t.chars().count() <= 80 && !t.ends_with('.')))
-        .then(|| t.to_string())
-        .filter(|t| t.chars().any(char::is_alphabetic))
+    classify_line(first)
+        .filter(|h| h.kind != HeadingKind::Label)
+        .map(|h| h.title)
 }
 
 /// Splits normalised text into `(page number, raw page text)`.

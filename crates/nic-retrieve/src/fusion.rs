@@ -113,7 +113,9 @@ pub fn mmr_select(
 ) -> Vec<FusedCandidate> {
     let pool: Vec<&FusedCandidate> = candidates.iter().take(k * 4).collect();
     let vectors: Vec<Option<Vec<f32>>> = if lambda < 1.0 {
-        pool.iter().map(|c| gen.vectors().vector(c.ordinal)).collect()
+        pool.iter()
+            .map(|c| gen.vectors().vector(c.ordinal))
+            .collect()
     } else {
         vec![None; pool.len()]
     };
@@ -127,7 +129,9 @@ pub fn mmr_select(
                     continue;
                 }
                 let dom = gen.domain_of(c.ordinal).unwrap_or("");
-                if !relax && domain_cap > 0 && per_domain.get(dom).copied().unwrap_or(0) >= domain_cap
+                if !relax
+                    && domain_cap > 0
+                    && per_domain.get(dom).copied().unwrap_or(0) >= domain_cap
                 {
                     continue;
                 }

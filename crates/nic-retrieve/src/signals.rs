@@ -112,7 +112,8 @@ impl QuerySignals {
         vector: &[ScoredOrdinal],
         terms: &[QueryTerm],
     ) -> Self {
-        let top = |v: &[ScoredOrdinal]| -> HashSet<u32> { v.iter().take(5).map(|s| s.ordinal).collect() };
+        let top =
+            |v: &[ScoredOrdinal]| -> HashSet<u32> { v.iter().take(5).map(|s| s.ordinal).collect() };
         let (l, v) = (top(lexical), top(vector));
         let agreement = if l.is_empty() || v.is_empty() {
             0.0

@@ -30,9 +30,16 @@ pub async fn admit(state: &SharedState) -> Result<Admitted, ApiError> {
     match mem.status {
         MemoryStatus::Fail => {
             state.engine.shrink_caches(0.0);
-            state.engine.sessions().shrink_to(state.config.session_max / 2);
+            state
+                .engine
+                .sessions()
+                .shrink_to(state.config.session_max / 2);
             nic_ops::jemalloc::purge().ok();
-            state.metrics.requests_rejected_total.with(&["memory_pressure"]).inc();
+            state
+                .metrics
+                .requests_rejected_total
+                .with(&["memory_pressure"])
+                .inc();
             return Err(ApiError::busy(
                 "memory_pressure",
                 format!(
@@ -62,7 +69,11 @@ pub async fn admit(state: &SharedState) -> Result<Admitted, ApiError> {
 /// Waits in the bounded queue for a worker, or says to retry when the queue is full.
 async fn queue_for_worker(state: &SharedState) -> Result<OwnedSemaphorePermit, ApiError> {
     if state.waiting.load(Ordering::SeqCst) >= state.config.queue_max {
-        state.metrics.requests_rejected_total.with(&["queue_full"]).inc();
+        state
+            .metrics
+            .requests_rejected_total
+            .with(&["queue_full"])
+            .inc();
         return Err(ApiError::busy(
             "overloaded",
             "all workers are busy and the queue is full (NOVA_MAX_WORKERS, NOVA_QUEUE_MAX); retry shortly",
@@ -73,7 +84,11 @@ async fn queue_for_worker(state: &SharedState) -> Result<OwnedSemaphorePermit, A
     match tokio::time::timeout(QUEUE_WAIT, state.workers.clone().acquire_owned()).await {
         Ok(Ok(p)) => Ok(p),
         _ => {
-            state.metrics.requests_rejected_total.with(&["queue_timeout"]).inc();
+            state
+                .metrics
+                .requests_rejected_total
+                .with(&["queue_timeout"])
+                .inc();
             Err(ApiError::busy(
                 "overloaded",
                 "waited too long for a worker; retry shortly",

@@ -18,8 +18,14 @@ pub fn parse_json<T: DeserializeOwned>(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json"))
+    {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -59,19 +65,29 @@ pub fn parse_json<T: DeserializeOwned>(
 pub fn validate_text(field: &str, text: &str) -> Result<String, ApiError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(ApiError::bad_request(format!("`{field}` must not be empty")));
+        return Err(ApiError::bad_request(format!(
+            "`{field}` must not be empty"
+        )));
     }
     if t.chars().count() > MAX_QUESTION_CHARS {
         return Err(ApiError::bad_request(format!(
             "`{field}` is longer than {MAX_QUESTION_CHARS} characters"
         )));
     }
-    let visible = t.chars().filter(|c| !c.is_control() && !c.is_whitespace()).count();
-    let control = t.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    let visible = t
+        .chars()
+        .filter(|c| !c.is_control() && !c.is_whitespace())
+        .count();
+    let control = t
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
     if visible == 0 || control > visible {
         return Err(ApiError::bad_request(format!(
             "`{field}` is made of control characters"
         )));
     }
-    Ok(t.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect())
+    Ok(t.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect())
 }

@@ -67,6 +67,7 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
         config.session_max,
         Duration::from_secs(config.session_ttl_s),
     ));
+    nic_safety::warm_up();
     let llm = nic_llm::from_config(&config).map_err(|e| ServeError::Startup(e.to_string()))?;
     let engine = Arc::new(Engine::new(retriever, config.clone(), sessions, llm));
     let limit = Some(config.memory_limit_mb).filter(|m| *m > 0);
@@ -104,7 +105,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/ask", post(api::ask))
         .route("/api/search", post(api::search))
         .route("/api/retrieve", post(api::retrieve))
-        .route("/api/sessions/{id}", get(api::get_session).delete(api::delete_session))
+        .route(
+            "/api/sessions/{id}",
+            get(api::get_session).delete(api::delete_session),
+        )
         .route("/api/reload", post(api::reload))
         .route("/api/status", get(api::status))
         .route("/health", get(ops::health))
@@ -113,10 +117,17 @@ pub fn router(state: SharedState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/debug/memory", get(ops::debug_memory))
         .fallback(|| async {
-            error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such route")
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such route",
+            )
         })
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::guard,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

@@ -28,7 +28,12 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map(String::from)
         .unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(id.clone()));
@@ -56,7 +61,10 @@ fn presented_token(h: &HeaderMap) -> Option<&str> {
     }
     h.get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
 }
 
@@ -64,7 +72,10 @@ fn presented_token(h: &HeaderMap) -> Option<&str> {
 pub fn token_matches(presented: &str, expected: &str) -> bool {
     let a = Sha256::digest(presented.as_bytes());
     let b = Sha256::digest(expected.as_bytes());
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 fn rid(req: &Request) -> String {
@@ -90,7 +101,11 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
             Some(expected) => {
                 let ok = token.as_deref().is_some_and(|t| token_matches(t, expected));
                 if !ok {
-                    state.metrics.requests_rejected_total.with(&["unauthorized"]).inc();
+                    state
+                        .metrics
+                        .requests_rejected_total
+                        .with(&["unauthorized"])
+                        .inc();
                     return ApiError::new(
                         StatusCode::UNAUTHORIZED,
                         "unauthorized",
@@ -121,7 +136,11 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
     };
     if is_api {
         if let Err(wait) = state.rate.check(&client) {
-            state.metrics.requests_rejected_total.with(&["rate_limited"]).inc();
+            state
+                .metrics
+                .requests_rejected_total
+                .with(&["rate_limited"])
+                .inc();
             let mut e = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
@@ -146,7 +165,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ),
     );
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     resp

@@ -25,7 +25,8 @@ pub fn record_answer(state: &SharedState, r: &AskResponse, total: Duration) {
         ("prompt_injection", "injection"),
         ("false_premise", "false_premise"),
     ] {
-        let passed = if fired(prefix) || (check == "prompt_injection" && fired("prompt_injection")) {
+        let passed = if fired(prefix) || (check == "prompt_injection" && fired("prompt_injection"))
+        {
             "false"
         } else {
             "true"
@@ -60,10 +61,20 @@ pub fn refresh_gauges(state: &SharedState) {
         m.cache_bytes.with(&[name]).set(c.bytes as f64);
         m.cache_entries.with(&[name]).set(c.entries as f64);
         let prev = last.entry(name).or_insert((0, 0, 0));
-        m.cache_hits_total.with(&[name]).inc_by(c.hits.saturating_sub(prev.0));
-        m.cache_misses_total.with(&[name]).inc_by(c.misses.saturating_sub(prev.1));
-        m.cache_evictions_total.with(&[name]).inc_by(c.evictions.saturating_sub(prev.2));
-        *prev = (c.hits.max(prev.0), c.misses.max(prev.1), c.evictions.max(prev.2));
+        m.cache_hits_total
+            .with(&[name])
+            .inc_by(c.hits.saturating_sub(prev.0));
+        m.cache_misses_total
+            .with(&[name])
+            .inc_by(c.misses.saturating_sub(prev.1));
+        m.cache_evictions_total
+            .with(&[name])
+            .inc_by(c.evictions.saturating_sub(prev.2));
+        *prev = (
+            c.hits.max(prev.0),
+            c.misses.max(prev.1),
+            c.evictions.max(prev.2),
+        );
     }
     let s = state.engine.sessions().stats();
     m.sessions_active.set(s.active as f64);
@@ -74,7 +85,9 @@ pub fn refresh_gauges(state: &SharedState) {
         let mut last = state.last_llm_counts.lock();
         for (outcome, n) in llm.outcomes() {
             let prev = last.entry(outcome).or_insert(0);
-            m.llm_requests_total.with(&[outcome]).inc_by(n.saturating_sub(*prev));
+            m.llm_requests_total
+                .with(&[outcome])
+                .inc_by(n.saturating_sub(*prev));
             *prev = n.max(*prev);
         }
     }

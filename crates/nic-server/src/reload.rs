@@ -29,13 +29,17 @@ pub fn reload_blocking(state: &SharedState) -> Result<nic_index::IngestReport, S
         .map_err(|e| e.to_string())?;
     let gen = Generation::open_current(&cfg.data_dir).map_err(|e| e.to_string())?;
     if gen.id() != current.generation().id() {
-        gen.check_model(embedder.model_id()).map_err(|e| e.to_string())?;
+        gen.check_model(embedder.model_id())
+            .map_err(|e| e.to_string())?;
         state.engine.swap_retriever(Retriever::new(
             Arc::new(gen),
             embedder,
             RetrieverConfig::from_config(cfg),
         ));
-        tracing::info!(generation = report.generation, "reload published a new generation");
+        tracing::info!(
+            generation = report.generation,
+            "reload published a new generation"
+        );
     }
     Ok(report)
 }

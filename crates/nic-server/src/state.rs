@@ -26,7 +26,8 @@ pub struct AppState {
     /// Last LLM health probe (background task), for `/health`.
     pub llm_reachable: std::sync::atomic::AtomicBool,
     /// Counter values already exported to Prometheus (counters only add deltas).
-    pub last_cache_counts: parking_lot::Mutex<std::collections::HashMap<&'static str, (u64, u64, u64)>>,
+    pub last_cache_counts:
+        parking_lot::Mutex<std::collections::HashMap<&'static str, (u64, u64, u64)>>,
     pub last_llm_counts: parking_lot::Mutex<std::collections::HashMap<&'static str, u64>>,
 }
 

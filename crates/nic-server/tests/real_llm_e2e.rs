@@ -42,8 +42,24 @@ async fn ask_with_real_llm_server() {
         .port();
     let _server = Guard(
         Command::new(&bin)
-            .args(["--model", &gguf, "--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--ctx-size", "2048", "--parallel", "1", "--threads", "1", "--alias", "smollm2"])
+            .args([
+                "--model",
+                &gguf,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
+            .args([
+                "--ctx-size",
+                "2048",
+                "--parallel",
+                "1",
+                "--threads",
+                "1",
+                "--alias",
+                "smollm2",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -55,7 +71,10 @@ async fn ask_with_real_llm_server() {
     let t = Instant::now();
     while !matches!(http.get(format!("{llm_url}/health")).send().await, Ok(r) if r.status().is_success())
     {
-        assert!(t.elapsed() < Duration::from_secs(180), "llama-server not ready");
+        assert!(
+            t.elapsed() < Duration::from_secs(180),
+            "llama-server not ready"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
@@ -81,9 +100,12 @@ async fn ask_with_real_llm_server() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = nic_server::router(state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .ok();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .ok();
     });
 
     let t = Instant::now();
@@ -108,7 +130,10 @@ async fn ask_with_real_llm_server() {
     // Whatever the model said, no reference can point past the citations returned.
     for n in 1..=20 {
         if answer.contains(&format!("[{n}]")) {
-            assert!(n <= n_cit, "answer cites [{n}] but only {n_cit} citations: {answer}");
+            assert!(
+                n <= n_cit,
+                "answer cites [{n}] but only {n_cit} citations: {answer}"
+            );
         }
     }
     match mode {

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "nic", version, about = "Offline, cited answers from maintenance manuals")]
+#[command(
+    name = "nic",
+    version,
+    about = "Offline, cited answers from maintenance manuals"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -61,7 +65,9 @@ pub enum Command {
 pub fn load_config(g: &GlobalArgs) -> Result<NicConfig> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     for name in nic_core::config::unknown_env_vars(&env) {
-        eprintln!("warning: unknown variable {name} is ignored (typo? `nic config` lists the names)");
+        eprintln!(
+            "warning: unknown variable {name} is ignored (typo? `nic config` lists the names)"
+        );
     }
     let mut cfg = NicConfig::load_from(g.config.as_deref(), &env).context("configuration")?;
     if let Some(d) = &g.data_dir {

@@ -58,7 +58,13 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
             seconds,
             mode,
         } => {
-            http::run(cfg, queries.unwrap_or_else(default_queries), clients, seconds, mode)?;
+            http::run(
+                cfg,
+                queries.unwrap_or_else(default_queries),
+                clients,
+                seconds,
+                mode,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -107,19 +113,35 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
     let st = proc_status();
     println!("bench ingest {}", dir.display());
     println!("  batch size          {}", cfg.batch_size);
-    println!("  files               {} ({} failed)", report.files_total, report.failed.len());
-    println!("  pages               {} ({} without text)", report.pages, report.empty_pages);
+    println!(
+        "  files               {} ({} failed)",
+        report.files_total,
+        report.failed.len()
+    );
+    println!(
+        "  pages               {} ({} without text)",
+        report.pages, report.empty_pages
+    );
     println!("  chunks              {}", report.chunks);
     println!("  wall time           {secs:.1} s");
-    println!("  chunks/s            {:.1}", report.chunks as f64 / secs.max(1e-9));
-    println!("  peak RSS (VmHWM)    {:.0} MB", mb(st.get("VmHWM").copied().unwrap_or(0)));
+    println!(
+        "  chunks/s            {:.1}",
+        report.chunks as f64 / secs.max(1e-9)
+    );
+    println!(
+        "  peak RSS (VmHWM)    {:.0} MB",
+        mb(st.get("VmHWM").copied().unwrap_or(0))
+    );
     println!(
         "  RSS at end          {:.0} MB (anon {:.0} MB, file {:.0} MB)",
         mb(st.get("VmRSS").copied().unwrap_or(0)),
         mb(st.get("RssAnon").copied().unwrap_or(0)),
         mb(st.get("RssFile").copied().unwrap_or(0))
     );
-    println!("  index on disk       {:.1} MB", mb(dir_bytes(&cfg.data_dir)));
+    println!(
+        "  index on disk       {:.1} MB",
+        mb(dir_bytes(&cfg.data_dir))
+    );
     for f in report.failed.iter().take(20) {
         println!("  failed: {}: {}", f.path, f.reason);
     }
@@ -186,7 +208,10 @@ fn bench_search(
         embed_all_ms / queries.len() as f64,
         embed_all_ms
     );
-    println!("  {:<28} {:>9} {:>9} {:>9}", "mode", "p50 ms", "p95 ms", "p99 ms");
+    println!(
+        "  {:<28} {:>9} {:>9} {:>9}",
+        "mode", "p50 ms", "p95 ms", "p99 ms"
+    );
     type Case<'a> = (&'a str, &'a Retriever, bool, bool);
     let cases: [Case; 5] = [
         ("lexical", &hybrid, true, false),
@@ -203,7 +228,11 @@ fn bench_search(
                     query: q.clone(),
                     k,
                     domain: None,
-                    query_vector: if embed || lexical_only { None } else { Some(v.clone()) },
+                    query_vector: if embed || lexical_only {
+                        None
+                    } else {
+                        Some(v.clone())
+                    },
                     lexical_only,
                 };
                 let t = Instant::now();
@@ -302,8 +331,15 @@ pub mod http {
             .context("server did not report its address")?
             .to_string();
         let (rss0, anon0, _) = child_rss(pid);
-        println!("bench http: {base}, {} queries, mode {mode}, {seconds} s per level", qs.len());
-        println!("  server RSS at start: {:.0} MB (anon {:.0} MB)", rss0 as f64 / 1048576.0, anon0 as f64 / 1048576.0);
+        println!(
+            "bench http: {base}, {} queries, mode {mode}, {seconds} s per level",
+            qs.len()
+        );
+        println!(
+            "  server RSS at start: {:.0} MB (anon {:.0} MB)",
+            rss0 as f64 / 1048576.0,
+            anon0 as f64 / 1048576.0
+        );
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -385,7 +421,10 @@ pub mod http {
             );
         }
         let (_, _, peak) = child_rss(pid);
-        println!("  server peak RSS (VmHWM): {:.0} MB", peak as f64 / 1048576.0);
+        println!(
+            "  server peak RSS (VmHWM): {:.0} MB",
+            peak as f64 / 1048576.0
+        );
         drop(guard);
         Ok(())
     }

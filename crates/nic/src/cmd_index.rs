@@ -102,6 +102,7 @@ pub struct IndexStats {
     /// Scalar type the top candidates are rescored with (`f32`), when any.
     pub rescoring: Option<String>,
     pub files: Vec<FileStats>,
+    /// Sum of the files' sizes on disk now (a truncated file shows here too).
     pub disk_bytes: u64,
     /// Heap held by the opened generation beyond its maps (domain table).
     pub heap_bytes: Option<u64>,
@@ -156,20 +157,23 @@ pub fn collect_stats(data_dir: &Path) -> Result<IndexStats> {
     let files: Vec<FileStats> = m
         .files
         .iter()
-        .map(|f| FileStats {
-            path: f.path.clone(),
-            bytes: f.bytes,
-            // A missing file counts as not resident; `open_error`/verify explain it.
-            resident_bytes: nic_ops::resident_bytes(&cur.dir.join(&f.path))
-                .map(|(_, r)| r)
-                .unwrap_or(0),
+        .map(|f| {
+            // A missing file counts as empty and not resident; `open_error` and
+            // `nic index verify` say what is wrong with it.
+            let (bytes, resident_bytes) =
+                nic_ops::resident_bytes(&cur.dir.join(&f.path)).unwrap_or((0, 0));
+            FileStats {
+                path: f.path.clone(),
+                bytes,
+                resident_bytes,
+            }
         })
         .collect();
     let (heap_bytes, vectors, open_error) = match Generation::open(data_dir, cur.id) {
         Ok(g) => (Some(g.heap_bytes()), g.vectors().len(), None),
         Err(e) => (None, m.chunks, Some(e.to_string())),
     };
-    let disk_bytes = m.total_bytes();
+    let disk_bytes = files.iter().map(|f| f.bytes).sum();
     let (vector_layout, scalar_type, rescoring) = describe_kind(&m.vector_kind);
     let mut generations: Vec<GenerationSummary> = gens.iter().map(summarize).collect();
     generations.reverse(); // newest first
@@ -223,7 +227,11 @@ pub fn render_stats(s: &IndexStats) -> String {
         }
     };
     let _ = writeln!(out, "data dir      {}", s.data_dir);
-    let _ = writeln!(out, "generation    {} (created {})", s.generation, s.created);
+    let _ = writeln!(
+        out,
+        "generation    {} (created {})",
+        s.generation, s.created
+    );
     let _ = writeln!(out, "model         {}", s.model_id);
     let _ = writeln!(out, "documents     {}", s.documents);
     let _ = writeln!(out, "chunks        {}", s.chunks);
@@ -443,7 +451,7 @@ fn rollback(cfg: &NicConfig, args: RollbackArgs) -> Result<ExitCode> {
         .and_then(|g| g.manifest);
     match before {
         Some(b) if b == now => println!("generation {now} is already current; nothing changed"),
-        Some(b) => println!("rolled back: CURRENT now points to generation {now} (was {b})"),
+        Some(b) => println!("switched CURRENT from generation {b} to generation {now}"),
         None => println!("CURRENT now points to generation {now} (no valid CURRENT before)"),
     }
     if let Some(m) = info {

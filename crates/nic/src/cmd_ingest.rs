@@ -40,8 +40,10 @@ pub fn run(cfg: &NicConfig, args: IngestArgs) -> Result<ExitCode> {
     if show_bar {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     }
     let progress = |ev: &ProgressEvent| on_progress(&bar, ev, args.quiet || args.json);

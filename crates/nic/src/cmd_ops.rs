@@ -29,7 +29,7 @@ pub struct MonitorArgs {
     #[arg(long, default_value_t = 5.0)]
     pub interval: f64,
     /// Stop after this many samples (default: until Ctrl-C).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// CSV output (UTC timestamps, bytes) instead of a table (local time, MiB).
     #[arg(long)]
@@ -147,10 +147,12 @@ pub fn monitor(cfg: &NicConfig, args: MonitorArgs) -> Result<ExitCode> {
     let mut plot = args.plot.as_ref().map(|_| PlotBuffer::new());
     let mut taken: u64 = 0;
     let mut code = ExitCode::SUCCESS;
-    println!("{}", monitor_header(args.csv));
     while !STOP.load(Ordering::SeqCst) {
         match sampler.sample() {
             Ok(s) => {
+                if taken == 0 {
+                    println!("{}", monitor_header(args.csv));
+                }
                 println!("{}", monitor_line(&s, args.csv));
                 if let Some(p) = plot.as_mut() {
                     p.push(s);
@@ -164,7 +166,7 @@ pub fn monitor(cfg: &NicConfig, args: MonitorArgs) -> Result<ExitCode> {
                 break;
             }
             // No server at all: say so at once rather than print warnings forever.
-            Err(e) if taken == 0 => return Err(e).context("first sample"),
+            Err(e) if taken == 0 => return Err(e.into()),
             // A server that stops answering may be restarting: keep trying.
             Err(e) => eprintln!("warning: sample failed: {e}"),
         }
@@ -243,7 +245,8 @@ fn data_dir_section(cfg: &NicConfig) -> String {
 
 pub fn diagnose(cfg: &NicConfig, args: DiagnoseArgs) -> Result<ExitCode> {
     let base = args.url.clone().unwrap_or_else(|| local_base_url(cfg));
-    let (health, debug_memory) = nic_ops::diagnose::fetch_server_sections(&base, cfg.api_token.as_deref());
+    let (health, debug_memory) =
+        nic_ops::diagnose::fetch_server_sections(&base, cfg.api_token.as_deref());
     let index_stats = match crate::cmd_index::collect_stats(&cfg.data_dir) {
         Ok(s) => crate::cmd_index::render_stats(&s),
         Err(e) => format!("(not available: {e:#})"),

@@ -98,7 +98,11 @@ pub fn ask(cfg: NicConfig, args: AskArgs) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&resp)?);
     } else {
-        println!("[{}] confidence {:.2}", resp.status.as_str(), resp.confidence);
+        println!(
+            "[{}] confidence {:.2}",
+            resp.status.as_str(),
+            resp.confidence
+        );
         println!();
         println!("{}", resp.answer);
         if !resp.citations.is_empty() {

@@ -106,10 +106,11 @@ async fn run_search(
     let _permit = admit(state).await?;
     let engine = state.engine.clone();
     let t = Instant::now();
-    let out = tokio::task::spawn_blocking(move || engine.retrieve_blocking(&query, k, domain.as_deref()))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let out =
+        tokio::task::spawn_blocking(move || engine.retrieve_blocking(&query, k, domain.as_deref()))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
     state
         .metrics
         .observe_phase(nic_ops::metrics::Phase::Retrieval, t.elapsed());
@@ -190,7 +191,11 @@ pub async fn retrieve(
 }
 
 fn valid_session_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 pub async fn get_session(
@@ -200,7 +205,9 @@ pub async fn get_session(
     Path(id): Path<String>,
 ) -> Response {
     if !valid_session_id(&id) {
-        return ApiError::bad_request("malformed session id").with_request_id(&rid.0).into_response();
+        return ApiError::bad_request("malformed session id")
+            .with_request_id(&rid.0)
+            .into_response();
     }
     match state.engine.sessions().get(&id, &client.0) {
         Some(s) => Json(s).into_response(),
@@ -217,7 +224,9 @@ pub async fn delete_session(
     Path(id): Path<String>,
 ) -> Response {
     if !valid_session_id(&id) {
-        return ApiError::bad_request("malformed session id").with_request_id(&rid.0).into_response();
+        return ApiError::bad_request("malformed session id")
+            .with_request_id(&rid.0)
+            .into_response();
     }
     if state.engine.sessions().delete(&id, &client.0) {
         StatusCode::NO_CONTENT.into_response()
@@ -253,7 +262,10 @@ pub async fn status(State(state): State<SharedState>) -> Response {
 
 /// Re-scans the catalog's corpus roots and publishes a new generation; requests in
 /// flight keep the generation they started with.
-pub async fn reload(State(state): State<SharedState>, Extension(rid): Extension<RequestId>) -> Response {
+pub async fn reload(
+    State(state): State<SharedState>,
+    Extension(rid): Extension<RequestId>,
+) -> Response {
     let Ok(_guard) = state.reload_lock.try_lock() else {
         return ApiError::busy("reload_in_progress", "a reload is already running", 30)
             .with_request_id(&rid.0)
@@ -266,6 +278,8 @@ pub async fn reload(State(state): State<SharedState>, Extension(rid): Extension<
         Ok(Err(e)) => ApiError::new(StatusCode::CONFLICT, "reload_failed", e)
             .with_request_id(&rid.0)
             .into_response(),
-        Err(e) => ApiError::internal(e).with_request_id(&rid.0).into_response(),
+        Err(e) => ApiError::internal(e)
+            .with_request_id(&rid.0)
+            .into_response(),
     }
 }

@@ -45,9 +45,15 @@ fn disk_check(state: &SharedState) -> Value {
             } else {
                 Status::Pass
             };
-            check(status, json!({"path": dir, "free_bytes": free, "total_bytes": total, "writable": writable}))
+            check(
+                status,
+                json!({"path": dir, "free_bytes": free, "total_bytes": total, "writable": writable}),
+            )
         }
-        None => check(Status::Fail, json!({"path": dir, "error": "data dir missing or unreadable"})),
+        None => check(
+            Status::Fail,
+            json!({"path": dir, "error": "data dir missing or unreadable"}),
+        ),
     }
 }
 
@@ -57,6 +63,7 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
         mem.status,
         json!({
             "rss_bytes": mem.rss_bytes, "anon_bytes": mem.anon_bytes, "file_bytes": mem.file_bytes,
+            "shmem_bytes": mem.shmem_bytes, "vms_bytes": mem.vms_bytes, "peak_rss_bytes": mem.peak_rss_bytes,
             "limit_bytes": mem.limit_bytes, "limit_source": mem.limit_source,
             "usage_percent": (mem.usage_percent * 10.0).round() / 10.0,
             "warn_percent": mem.warn_percent, "fail_percent": mem.fail_percent,
@@ -66,7 +73,11 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
     let r = state.engine.retriever();
     let g = r.generation();
     let index = check(
-        if g.is_empty() { Status::Warn } else { Status::Pass },
+        if g.is_empty() {
+            Status::Warn
+        } else {
+            Status::Pass
+        },
         json!({
             "generation": g.id(), "documents": g.documents(), "chunks": g.len(),
             "vector_kind": g.manifest().vector_kind, "bytes": g.disk_bytes(),
@@ -83,14 +94,24 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
     );
     let llm_info = crate::observe::llm_status(state);
     let llm = match state.engine.llm() {
-        None => check(Status::Pass, json!({"backend": "none", "reachable": null, "breaker": "closed",
-                                         "detail": "no LLM configured; extractive answers"})),
+        None => check(
+            Status::Pass,
+            json!({"backend": "none", "reachable": null, "breaker": "closed",
+                                         "detail": "no LLM configured; extractive answers"}),
+        ),
         Some(_) => {
             let reachable = state.llm_reachable.load(Ordering::Relaxed);
             let open = llm_info["breaker"] != "closed";
             let mut v = llm_info.clone();
             v["reachable"] = json!(reachable);
-            check(if reachable && !open { Status::Pass } else { Status::Warn }, v)
+            check(
+                if reachable && !open {
+                    Status::Pass
+                } else {
+                    Status::Warn
+                },
+                v,
+            )
         }
     };
     let disk = disk_check(state);
@@ -137,7 +158,11 @@ pub async fn ready(State(state): State<SharedState>) -> Response {
     let r = state.engine.retriever();
     let body = json!({"ready": model_ok, "generation": r.generation().id(),
                       "embedder": if state.embedder.is_loaded() { "loaded" } else { "lazy" }});
-    let code = if model_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if model_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, Json(body)).into_response()
 }
 
@@ -145,7 +170,11 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     crate::observe::refresh_gauges(&state);
     let mem = state.memory.snapshot();
     let body = state.metrics.render(Some(&mem));
-    ([(header::CONTENT_TYPE, nic_ops::metrics::CONTENT_TYPE)], body).into_response()
+    (
+        [(header::CONTENT_TYPE, nic_ops::metrics::CONTENT_TYPE)],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn debug_memory(State(state): State<SharedState>) -> Response {
@@ -154,19 +183,25 @@ pub async fn debug_memory(State(state): State<SharedState>) -> Response {
     let g = r.generation();
     let mut consumers: Vec<Value> = Vec::new();
     for c in state.engine.cache_stats() {
-        consumers.push(json!({"kind": "cache", "name": c.name, "bytes": c.bytes, "entries": c.entries,
+        consumers.push(
+            json!({"kind": "cache", "name": c.name, "bytes": c.bytes, "entries": c.entries,
                               "budget_bytes": c.budget_bytes, "evictions": c.evictions,
-                              "hits": c.hits, "misses": c.misses}));
+                              "hits": c.hits, "misses": c.misses}),
+        );
     }
     let s = state.engine.sessions().stats();
-    consumers.push(json!({"kind": "sessions", "name": "session_store", "bytes": s.bytes,
+    consumers.push(
+        json!({"kind": "sessions", "name": "session_store", "bytes": s.bytes,
                           "entries": s.active, "budget_entries": s.max, "evictions": s.evictions,
-                          "expirations": s.expirations}));
+                          "expirations": s.expirations}),
+    );
     consumers.push(json!({"kind": "model", "name": r.embedder().model_id(),
                           "bytes": if state.embedder.is_loaded() { state.embedder.weight_bytes() } else { 0 },
                           "loaded": state.embedder.is_loaded(), "weight_bytes": state.embedder.weight_bytes()}));
-    consumers.push(json!({"kind": "index_heap", "name": format!("generation {}", g.id()),
-                          "bytes": g.heap_bytes()}));
+    consumers.push(
+        json!({"kind": "index_heap", "name": format!("generation {}", g.id()),
+                          "bytes": g.heap_bytes()}),
+    );
     let mut files = Vec::new();
     for f in &g.manifest().files {
         let p = g.dir().join(&f.path);

@@ -10,7 +10,10 @@ const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
     (
-        [(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
         body,
     )
         .into_response()

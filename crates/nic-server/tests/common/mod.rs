@@ -54,7 +54,11 @@ pub fn ingest(corpus: &Path, data_dir: &Path, embedder: &dyn Embedder) -> nic_in
     let cfg = base_config(data_dir);
     let opts = nic_server::ingest_options(&cfg, vec![corpus.to_path_buf()]);
     let report = nic_index::ingest(data_dir, &opts, embedder, &|_| {}).expect("ingest");
-    assert!(report.failed.is_empty(), "ingest failures: {:?}", report.failed);
+    assert!(
+        report.failed.is_empty(),
+        "ingest failures: {:?}",
+        report.failed
+    );
     report
 }
 
@@ -127,7 +131,12 @@ impl Server {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.http.post(self.url(path)).json(body).send().await.unwrap()
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// POST /api/ask and the decoded JSON; panics unless 200.

@@ -15,33 +15,72 @@ async fn api_token_is_required_on_api_and_debug() {
     .await;
     for path in ["/api/status", "/debug/memory", "/api/sessions/abc"] {
         expect_error(s.get(path).await, 401, "unauthorized").await;
-        let r = s.http.get(s.url(path)).header("x-api-token", "wrong").send().await.unwrap();
+        let r = s
+            .http
+            .get(s.url(path))
+            .header("x-api-token", "wrong")
+            .send()
+            .await
+            .unwrap();
         expect_error(r, 401, "unauthorized").await;
-        let r = s.http.get(s.url(path)).bearer_auth("wrong").send().await.unwrap();
+        let r = s
+            .http
+            .get(s.url(path))
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap();
         expect_error(r, 401, "unauthorized").await;
     }
-    let r = s.post_json("/api/ask", &json!({"question": "brakes"})).await;
+    let r = s
+        .post_json("/api/ask", &json!({"question": "brakes"}))
+        .await;
     expect_error(r, 401, "unauthorized").await;
     let r = s.post_json("/api/reload", &json!({})).await;
     expect_error(r, 401, "unauthorized").await;
 
     for path in ["/api/status", "/debug/memory"] {
-        let r = s.http.get(s.url(path)).header("x-api-token", TOKEN).send().await.unwrap();
+        let r = s
+            .http
+            .get(s.url(path))
+            .header("x-api-token", TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path} with X-API-TOKEN");
-        let r = s.http.get(s.url(path)).bearer_auth(TOKEN).send().await.unwrap();
+        let r = s
+            .http
+            .get(s.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path} with Bearer");
     }
     // Open routes stay open.
     for path in ["/health", "/health/live", "/health/ready", "/metrics", "/"] {
         let r = s.get(path).await;
-        assert!(r.status() == 200, "{path} must not need the token, got {}", r.status());
+        assert!(
+            r.status() == 200,
+            "{path} must not need the token, got {}",
+            r.status()
+        );
     }
     // The token never shows in the status or health output.
-    let r = s.http.get(s.url("/api/status")).bearer_auth(TOKEN).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/api/status"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert!(!r.text().await.unwrap().contains(TOKEN));
     assert!(!s.get("/health").await.text().await.unwrap().contains(TOKEN));
     let m = s.get("/metrics").await.text().await.unwrap();
-    assert!(m.contains(r#"nova_requests_rejected_total{reason="unauthorized"}"#), "{m}");
+    assert!(
+        m.contains(r#"nova_requests_rejected_total{reason="unauthorized"}"#),
+        "{m}"
+    );
     s.stop().await;
 }
 
@@ -53,7 +92,12 @@ async fn fourth_request_in_a_minute_is_rate_limited() {
     })
     .await;
     for i in 0..3 {
-        assert_eq!(s.get("/api/status").await.status(), 200, "request {}", i + 1);
+        assert_eq!(
+            s.get("/api/status").await.status(),
+            200,
+            "request {}",
+            i + 1
+        );
     }
     let r = s.get("/api/status").await;
     let retry: u64 = r
@@ -67,11 +111,16 @@ async fn fourth_request_in_a_minute_is_rate_limited() {
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     expect_error(r, 429, "rate_limited").await;
     // Other kinds of request are limited too, and the operator routes are not.
-    let r = s.post_json("/api/ask", &json!({"question": "brakes"})).await;
+    let r = s
+        .post_json("/api/ask", &json!({"question": "brakes"}))
+        .await;
     expect_error(r, 429, "rate_limited").await;
     assert_eq!(s.get("/health").await.status(), 200);
     assert_eq!(s.get("/metrics").await.status(), 200);
     let m = s.get("/metrics").await.text().await.unwrap();
-    assert!(m.contains(r#"nova_requests_rejected_total{reason="rate_limited"}"#), "{m}");
+    assert!(
+        m.contains(r#"nova_requests_rejected_total{reason="rate_limited"}"#),
+        "{m}"
+    );
     s.stop().await;
 }

@@ -40,14 +40,23 @@ fn assert_answered_with_citations(v: &Value) {
     let declared: BTreeSet<u64> = cites.iter().map(|c| c["ref"].as_u64().unwrap()).collect();
     assert_eq!(declared.len(), cites.len(), "duplicate refs: {v}");
     let used = refs_in(v["answer"].as_str().unwrap());
-    assert_eq!(used, declared, "every [n] needs a citation and every citation an [n]: {v}");
+    assert_eq!(
+        used, declared,
+        "every [n] needs a citation and every citation an [n]: {v}"
+    );
     let conf = v["confidence"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&conf), "{v}");
 }
 
 fn assert_envelope(v: &Value) {
-    assert!(v["session_id"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
-    assert!(v["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    assert!(
+        v["session_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{v}"
+    );
+    assert!(
+        v["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{v}"
+    );
     assert!(v["model_used"].is_string(), "{v}");
     assert!(v["traced_sources"].is_array(), "{v}");
     assert!(v["retrieval_score"].is_number(), "{v}");
@@ -78,7 +87,11 @@ async fn ask_answers_with_complete_citations() {
     assert_eq!(v["mode"], "extractive", "no LLM configured: {v}");
     assert!(v["answer"].as_str().unwrap().contains("85-95"), "{v}");
     assert!(
-        v["citations"].as_array().unwrap().iter().any(|c| c["doc"] == "vehicle/brakes.txt"),
+        v["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["doc"] == "vehicle/brakes.txt"),
         "{v}"
     );
     // Upstream fields mirror the citations.
@@ -110,15 +123,23 @@ async fn upstream_request_shape_is_accepted() {
 #[tokio::test]
 async fn unrelated_question_abstains_with_closest_sections() {
     let s = start().await;
-    let v = s.ask(json!({"question": "Who won the 1998 FIFA World Cup?"})).await;
+    let v = s
+        .ask(json!({"question": "Who won the 1998 FIFA World Cup?"}))
+        .await;
     assert_eq!(v["status"], "abstained", "{v}");
     assert_eq!(v["mode"], "none");
     assert!(v["citations"].as_array().unwrap().is_empty(), "{v}");
-    assert!(v["answer"].as_str().unwrap().contains("do not cover"), "{v}");
+    assert!(
+        v["answer"].as_str().unwrap().contains("do not cover"),
+        "{v}"
+    );
     let closest = v["closest"].as_array().expect("closest sections");
     assert!(!closest.is_empty(), "{v}");
     for c in closest {
-        assert!(c["doc"].is_string() && c["section"].is_string() && c["page"].is_u64(), "{c}");
+        assert!(
+            c["doc"].is_string() && c["section"].is_string() && c["page"].is_u64(),
+            "{c}"
+        );
     }
     assert_envelope(&v);
     s.stop().await;
@@ -131,8 +152,14 @@ async fn unsafe_bypass_request_is_refused() {
         .ask(json!({"question": "How do I bypass the high-pressure switch so the compressor keeps running?"}))
         .await;
     assert_eq!(v["status"], "refused", "{v}");
-    assert!(!v["answer"].as_str().unwrap().is_empty(), "a refusal says why: {v}");
-    assert!(!v["safety"]["triggers"].as_array().unwrap().is_empty(), "{v}");
+    assert!(
+        !v["answer"].as_str().unwrap().is_empty(),
+        "a refusal says why: {v}"
+    );
+    assert!(
+        !v["safety"]["triggers"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
     assert_envelope(&v);
     s.stop().await;
 }
@@ -151,7 +178,10 @@ async fn smoke_right_now_is_an_emergency() {
         "the safety guidance comes first: {v}"
     );
     assert!(
-        matches!(v["safety"]["risk_level"].as_str(), Some("high" | "critical")),
+        matches!(
+            v["safety"]["risk_level"].as_str(),
+            Some("high" | "critical")
+        ),
         "{v}"
     );
     s.stop().await;

@@ -4,7 +4,12 @@
 use crate::common::*;
 use serde_json::json;
 
-async fn post_raw(s: &Server, path: &str, ct: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
+async fn post_raw(
+    s: &Server,
+    path: &str,
+    ct: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
     let mut rb = s.http.post(s.url(path)).body(body);
     if let Some(ct) = ct {
         rb = rb.header("content-type", ct);
@@ -31,14 +36,24 @@ async fn body_over_64_kib_is_413() {
 async fn wrong_content_type_is_415() {
     let s = start().await;
     let body = r#"{"question": "How do I test the alternator?"}"#;
-    for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
         for path in ["/api/ask", "/api/search"] {
             let r = post_raw(&s, path, ct, body).await;
             expect_error(r, 415, "unsupported_media_type").await;
         }
     }
     // A charset parameter is fine.
-    let r = post_raw(&s, "/api/ask", Some("application/json; charset=utf-8"), body).await;
+    let r = post_raw(
+        &s,
+        "/api/ask",
+        Some("application/json; charset=utf-8"),
+        body,
+    )
+    .await;
     assert_eq!(r.status(), 200);
     s.stop().await;
 }
@@ -57,13 +72,31 @@ async fn malformed_or_invalid_bodies_are_400() {
         ("question as a number", json!({"question": 42}).to_string()),
         ("question null", json!({"question": null}).to_string()),
         ("empty question", json!({"question": ""}).to_string()),
-        ("blank question", json!({"question": "   \n\t "}).to_string()),
+        (
+            "blank question",
+            json!({"question": "   \n\t "}).to_string(),
+        ),
         ("4,001-char question", json!({"question": long}).to_string()),
-        ("control characters", json!({"question": control}).to_string()),
-        ("bad mode", json!({"question": "brakes", "mode": "telepathic"}).to_string()),
-        ("top_k zero", json!({"question": "brakes", "top_k": 0}).to_string()),
-        ("top_k negative", json!({"question": "brakes", "top_k": -3}).to_string()),
-        ("session_id wrong type", json!({"question": "brakes", "session_id": 7}).to_string()),
+        (
+            "control characters",
+            json!({"question": control}).to_string(),
+        ),
+        (
+            "bad mode",
+            json!({"question": "brakes", "mode": "telepathic"}).to_string(),
+        ),
+        (
+            "top_k zero",
+            json!({"question": "brakes", "top_k": 0}).to_string(),
+        ),
+        (
+            "top_k negative",
+            json!({"question": "brakes", "top_k": -3}).to_string(),
+        ),
+        (
+            "session_id wrong type",
+            json!({"question": "brakes", "session_id": 7}).to_string(),
+        ),
     ];
     for (what, body) in &cases {
         let r = post_raw(&s, "/api/ask", Some("application/json"), body.clone()).await;

@@ -32,7 +32,9 @@ fn workers_config(queue_max: usize) -> NicConfig {
 async fn busy_workers_and_full_queue_give_503_then_recover() {
     let s = start_config(workers_config(0)).await;
     // Idle: a queue of 0 still lets a request take the free worker.
-    let warm = s.ask(json!({"question": "How do I test the alternator output?"})).await;
+    let warm = s
+        .ask(json!({"question": "How do I test the alternator output?"}))
+        .await;
     assert_eq!(warm["status"], "answered");
 
     let held = s.state.workers.clone().acquire_owned().await.unwrap();
@@ -41,17 +43,24 @@ async fn busy_workers_and_full_queue_give_503_then_recover() {
         assert!(retry_after(&r) >= 1);
         expect_error(r, 503, "overloaded").await;
     }
-    let r = s.post_json("/api/search", &json!({"query": "brake pads"})).await;
+    let r = s
+        .post_json("/api/search", &json!({"query": "brake pads"}))
+        .await;
     expect_error(r, 503, "overloaded").await;
     // Routes that need no worker keep answering.
     assert_eq!(s.get("/api/status").await.status(), 200);
     assert_eq!(s.get("/health").await.status(), 200);
     drop(held);
 
-    let v = s.ask(json!({"question": "How do I test the alternator output?"})).await;
+    let v = s
+        .ask(json!({"question": "How do I test the alternator output?"}))
+        .await;
     assert_eq!(v["status"], "answered");
     let m = s.get("/metrics").await.text().await.unwrap();
-    assert!(m.contains(r#"nova_requests_rejected_total{reason="queue_full"} 4"#), "{m}");
+    assert!(
+        m.contains(r#"nova_requests_rejected_total{reason="queue_full"} 4"#),
+        "{m}"
+    );
     s.stop().await;
 }
 
@@ -69,9 +78,14 @@ async fn queued_request_waits_for_the_worker() {
             .unwrap()
     });
     let st = s.state.clone();
-    wait_until("one request queued", || st.waiting.load(Ordering::SeqCst) == 1).await;
+    wait_until("one request queued", || {
+        st.waiting.load(Ordering::SeqCst) == 1
+    })
+    .await;
     // The queue (1) is full: the next one is told to retry.
-    let r = s.post_json("/api/ask", &json!({"question": "brake pads"})).await;
+    let r = s
+        .post_json("/api/ask", &json!({"question": "brake pads"}))
+        .await;
     expect_error(r, 503, "overloaded").await;
     drop(held);
     let r = queued.await.unwrap();
@@ -99,7 +113,12 @@ async fn concurrent_asks_with_one_worker_never_fail_with_500() {
         let http = s.http.clone();
         let url = s.url("/api/ask");
         set.spawn(async move {
-            let r = http.post(url).json(&json!({"question": q})).send().await.unwrap();
+            let r = http
+                .post(url)
+                .json(&json!({"question": q}))
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             let retry = r.headers().get("retry-after").is_some();
             let body: serde_json::Value = r.json().await.unwrap();
@@ -123,7 +142,9 @@ async fn concurrent_asks_with_one_worker_never_fail_with_500() {
     println!("8 concurrent asks with 1 worker and no queue: {ok} answered, {busy} told to retry");
     assert!(ok >= 1, "nobody was served");
     assert_eq!(s.state.inflight.load(Ordering::SeqCst), 0);
-    let v = s.ask(json!({"question": "How do I bleed the brakes?"})).await;
+    let v = s
+        .ask(json!({"question": "How do I bleed the brakes?"}))
+        .await;
     assert_eq!(v["status"], "answered");
     s.stop().await;
 }
@@ -136,11 +157,18 @@ async fn memory_pressure_sheds_new_work_and_a_normal_budget_recovers() {
         ..config()
     })
     .await;
-    let r = s.post_json("/api/ask", &json!({"question": "How do I bleed the brakes?"})).await;
+    let r = s
+        .post_json(
+            "/api/ask",
+            &json!({"question": "How do I bleed the brakes?"}),
+        )
+        .await;
     assert!(retry_after(&r) >= 1);
     let v = expect_error(r, 503, "memory_pressure").await;
     assert!(v["error"]["message"].as_str().unwrap().contains('%'), "{v}");
-    let r = s.post_json("/api/search", &json!({"query": "brakes"})).await;
+    let r = s
+        .post_json("/api/search", &json!({"query": "brakes"}))
+        .await;
     expect_error(r, 503, "memory_pressure").await;
 
     let r = s.get("/health").await;
@@ -150,16 +178,24 @@ async fn memory_pressure_sheds_new_work_and_a_normal_budget_recovers() {
     assert_eq!(h["checks"]["memory"]["status"], "fail", "{h}");
     assert_eq!(h["checks"]["memory"]["limit_bytes"], 1024 * 1024, "{h}");
     assert_eq!(h["checks"]["memory"]["shedding"], true, "{h}");
-    assert!(h["checks"]["memory"]["usage_percent"].as_f64().unwrap() >= 95.0, "{h}");
+    assert!(
+        h["checks"]["memory"]["usage_percent"].as_f64().unwrap() >= 95.0,
+        "{h}"
+    );
     // Liveness is not readiness: the process is alive.
     assert_eq!(s.get("/health/live").await.status(), 200);
     let m = s.get("/metrics").await.text().await.unwrap();
-    assert!(m.contains(r#"nova_requests_rejected_total{reason="memory_pressure"} 2"#), "{m}");
+    assert!(
+        m.contains(r#"nova_requests_rejected_total{reason="memory_pressure"} 2"#),
+        "{m}"
+    );
     s.stop().await;
 
     // The same index with a normal budget (the cgroup limit or RAM) serves again.
     let s = start_config(config()).await;
-    let v = s.ask(json!({"question": "How do I bleed the brakes?"})).await;
+    let v = s
+        .ask(json!({"question": "How do I bleed the brakes?"}))
+        .await;
     assert_eq!(v["status"], "answered");
     let r = s.get("/health").await;
     assert_eq!(r.status(), 200);

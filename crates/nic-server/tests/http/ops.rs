@@ -1,0 +1,289 @@
+//! Operator and read-only routes: `/health*`, `/metrics`, `/api/status`, `/api/search`,
+//! `/api/retrieve`, `/debug/memory`, the web UI and its security headers.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+/// Metric names of DESIGN §5 that must be present after one ask.
+const METRICS: &[&str] = &[
+    "nova_memory_usage_bytes",
+    "nova_memory_usage_percent",
+    "nova_memory_limit_bytes",
+    "nova_query_latency_seconds",
+    "nova_queries_total",
+    "nova_cache_hits_total",
+    "nova_cache_misses_total",
+    "nova_cache_evictions_total",
+    "nova_cache_bytes",
+    "nova_sessions_active",
+    "nova_safety_checks_total",
+    "nova_index_chunks",
+    "nova_llm_requests_total",
+    "nova_requests_rejected_total",
+    "nova_inflight_requests",
+];
+
+#[tokio::test]
+async fn health_has_the_documented_shape() {
+    let s = start().await;
+    let r = s.get("/health").await;
+    assert_eq!(r.status(), 200);
+    let h: Value = r.json().await.unwrap();
+    assert!(
+        matches!(h["status"].as_str(), Some("healthy" | "degraded")),
+        "{h}"
+    );
+    assert!(h["version"].is_string() && h["uptime_s"].is_u64(), "{h}");
+    let m = &h["checks"]["memory"];
+    for k in ["rss_bytes", "anon_bytes", "file_bytes", "limit_bytes"] {
+        assert!(m[k].as_u64().is_some(), "checks.memory.{k}: {h}");
+    }
+    assert!(m["rss_bytes"].as_u64().unwrap() > 0);
+    assert!(m["limit_bytes"].as_u64().unwrap() > 0);
+    assert!(m["usage_percent"].is_number(), "{h}");
+    assert_eq!(m["warn_percent"].as_f64(), Some(80.0), "{h}");
+    assert_eq!(m["fail_percent"].as_f64(), Some(95.0), "{h}");
+    for check in ["memory", "index", "embedder", "llm", "disk"] {
+        let st = h["checks"][check]["status"].as_str();
+        assert!(
+            matches!(st, Some("pass" | "warn" | "fail")),
+            "checks.{check}: {h}"
+        );
+    }
+    assert!(h["checks"]["index"]["chunks"].as_u64().unwrap() > 0, "{h}");
+    assert!(h["checks"]["index"]["generation"].is_u64(), "{h}");
+    assert!(
+        matches!(
+            h["checks"]["embedder"]["state"].as_str(),
+            Some("loaded" | "lazy")
+        ),
+        "{h}"
+    );
+    assert_eq!(h["checks"]["llm"]["backend"], "none", "{h}");
+    assert!(h["checks"]["disk"]["free_bytes"].is_u64(), "{h}");
+
+    let r = s.get("/health/live").await;
+    assert_eq!(r.status(), 200);
+    let r = s.get("/health/ready").await;
+    assert_eq!(r.status(), 200);
+    let ready: Value = r.json().await.unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_expose_every_documented_name() {
+    let s = start().await;
+    s.ask(json!({"question": "How do I test the alternator output?"}))
+        .await;
+    let r = s.get("/metrics").await;
+    assert_eq!(r.status(), 200);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    let text = r.text().await.unwrap();
+    for name in METRICS {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "metric {name} missing from /metrics"
+        );
+    }
+    for kind in ["rss", "anon", "file", "heap"] {
+        assert!(
+            text.contains(&format!("nova_memory_usage_bytes{{kind=\"{kind}\"}}")),
+            "kind {kind}"
+        );
+    }
+    for phase in ["embed", "retrieval", "total"] {
+        assert!(
+            text.contains(&format!(
+                "nova_query_latency_seconds_bucket{{phase=\"{phase}\",le=\"120\"}}"
+            )) || text.contains(&format!(
+                "nova_query_latency_seconds_bucket{{phase=\"{phase}\",le=\"120.0\"}}"
+            )),
+            "no 120 s bucket for phase {phase}"
+        );
+    }
+    assert!(text.contains(r#"nova_queries_total{status="answered"}"#));
+    promtool_check(&text);
+    s.stop().await;
+}
+
+/// `promtool check metrics` on the exposition, when promtool is installed.
+fn promtool_check(text: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            println!("SKIP promtool check metrics: promtool not installed ({e})");
+            return;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn status_reports_index_and_llm() {
+    let s = start().await;
+    let r = s.get("/api/status").await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["version"], nic_core::VERSION);
+    assert!(v["generation"].is_u64(), "{v}");
+    assert!(v["documents"].as_u64().unwrap() >= 10, "{v}");
+    let chunks = v["chunks"].as_u64().unwrap();
+    assert!(chunks > 0);
+    let domains = v["domains"].as_array().unwrap();
+    let names: Vec<&str> = domains
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for d in ["forklift", "hvac", "medical", "vehicle"] {
+        assert!(names.contains(&d), "domain {d} missing: {v}");
+    }
+    let sum: u64 = domains.iter().map(|d| d["chunks"].as_u64().unwrap()).sum();
+    assert_eq!(sum, chunks, "domain chunk counts must add up: {v}");
+    assert_eq!(v["llm"]["backend"], "none");
+    assert_eq!(v["llm"]["breaker"], "closed");
+    let t = v["confidence_threshold"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&t));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn search_and_retrieve_have_their_shapes() {
+    let s = start().await;
+    let r = s
+        .post_json(
+            "/api/search",
+            &json!({"query": "caliper bracket bolt torque", "k": 3}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{v}");
+    for (i, h) in results.iter().enumerate() {
+        assert_eq!(h["rank"], i + 1);
+        for k in ["doc", "title", "domain", "section", "snippet", "chunk_id"] {
+            assert!(h[k].is_string(), "result.{k}: {h}");
+        }
+        assert!(h["score"].is_number() && h["page"].is_u64(), "{h}");
+    }
+    let scores: Vec<f64> = results
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "not ranked: {scores:?}"
+    );
+    assert_eq!(results[0]["doc"], "vehicle/brakes.txt", "{v}");
+    assert!(v["request_id"].is_string());
+
+    let r = s
+        .post_json(
+            "/api/search",
+            &json!({"query": "refrigerant charge", "domain": "hvac"}),
+        )
+        .await;
+    let v: Value = r.json().await.unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|h| h["domain"] == "hvac"), "{v}");
+
+    let r = s
+        .post_json(
+            "/api/retrieve",
+            &json!({"query": "caliper bracket bolt torque", "k": 2}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let items = v.as_array().expect("retrieve answers a bare array");
+    assert_eq!(items.len(), 2);
+    for it in items {
+        assert!(it["text"].as_str().is_some_and(|t| !t.is_empty()), "{it}");
+        assert!(it["source"].is_string() && it["page"].is_u64(), "{it}");
+        let c = it["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c), "{it}");
+    }
+    // Default k is 5.
+    let r = s
+        .post_json("/api/retrieve", &json!({"query": "alternator"}))
+        .await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 5);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn debug_memory_lists_consumers() {
+    let s = start().await;
+    let r = s.get("/debug/memory").await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["process"]["rss_bytes"].as_u64().unwrap() > 0, "{v}");
+    let kinds: Vec<&str> = v["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    for k in ["cache", "sessions", "model"] {
+        assert!(kinds.contains(&k), "consumer {k} missing: {v}");
+    }
+    assert!(!v["index_files"].as_array().unwrap().is_empty(), "{v}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn ui_is_served_with_security_headers() {
+    let s = start().await;
+    let r = s.get("/").await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let html = r.text().await.unwrap();
+    assert!(html.to_lowercase().contains("<!doctype html"), "not HTML");
+    assert!(html.contains("/assets/app.js"), "the page loads its script");
+
+    let r = s.get("/assets/app.js").await;
+    assert_eq!(r.status(), 200);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.contains("javascript"), "{ct}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(!r.text().await.unwrap().is_empty());
+    let r = s.get("/assets/app.css").await;
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    // JSON routes carry the headers too.
+    let r = s.get("/api/status").await;
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    s.stop().await;
+}
