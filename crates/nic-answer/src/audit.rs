@@ -178,6 +178,7 @@ pub fn audit(answer: &str, evidence: &[&str]) -> AuditedAnswer {
             Some(c @ ('.' | '!' | '?')) => (&body[..body.len() - c.len_utf8()], c.to_string()),
             _ => (body, ".".to_string()),
         };
+        let body = body.trim_end();
         out.push_str(&format!("{body} {marks}{punct}"));
     }
     let supported = claims.iter().filter(|c| c.supported).count();

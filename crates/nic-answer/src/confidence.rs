@@ -12,15 +12,15 @@
 use nic_retrieve::{cosine_to_unit, QuerySignals};
 
 /// Logistic weights, fitted by `scripts/fit-confidence.py` on the calibration sets.
-const W_COSINE: f32 = 2.54;
-const W_LEXICAL: f32 = 2.27;
-const W_COVERAGE: f32 = 2.18;
-const W_AGREEMENT: f32 = 0.37;
-const W_UNSEEN: f32 = -3.01;
+const W_COSINE: f32 = 2.51;
+const W_LEXICAL: f32 = 2.07;
+const W_COVERAGE: f32 = 2.27;
+const W_AGREEMENT: f32 = 0.51;
+const W_UNSEEN: f32 = -2.98;
 /// Semantic and lexical evidence must agree: a chunk that shares the question's words
 /// but not its meaning ("the meaning of life" vs "service life") gets little from either.
-const W_COSINE_X_COVERAGE: f32 = 2.10;
-const BIAS: f32 = -2.65;
+const W_COSINE_X_COVERAGE: f32 = 2.16;
+const BIAS: f32 = -2.66;
 
 pub fn confidence(s: &QuerySignals) -> f32 {
     if s.best_score <= 0.0 && s.best_cosine <= 0.0 {

@@ -128,7 +128,7 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
                 .collect();
             if steps.len() >= 2 {
                 let first = steps[0];
-                let last = *steps.iter().take(MAX_STEPS).last().unwrap_or(&first);
+                let last = steps[steps.len().min(MAX_STEPS) - 1];
                 // Include the lead-in sentence before the first step when it has content.
                 let from = if first > 0
                     && !is_heading_like(&text[spans[first - 1].0..spans[first - 1].1])

@@ -230,7 +230,7 @@ impl Default for NicConfig {
             vector_weight: 0.6,
             mmr_lambda: 0.75,
             domain_cap: 0,
-            confidence_threshold: 0.5,
+            confidence_threshold: 0.55,
             top_k: 5,
             llm_backend: LlmBackend::None,
             llm_url: "http://127.0.0.1:11434".into(),

@@ -120,7 +120,9 @@ impl PageCtx<'_> {
 
     /// Greedy packing with the boundary preferences described in the module docs.
     fn pack(&self, atoms: &[Atom], o: &ChunkOptions) -> Vec<Span> {
-        let min_section = o.target_tokens / 3;
+        // A new section starts a new chunk as soon as the current one has a little body of
+        // its own: a citation's section path must name the section the text is from.
+        let min_section = o.target_tokens / 8;
         let mut spans: Vec<Span> = Vec::new();
         let mut cur = Span::start(0, &atoms[0], false);
         for i in 1..atoms.len() {
@@ -238,6 +240,12 @@ impl PageCtx<'_> {
             self.emit(atoms, mid + 1, last, max, count, cursor, out);
             return;
         }
+        // The section of a chunk is the one of its first body text: a chunk that opens with
+        // "SECTION 3" immediately followed by "3-1.1 Fluid Specification" is from 3-1.1.
+        let mut body_atom = first;
+        while body_atom < last && atoms[body_atom].glue_next {
+            body_atom += 1;
+        }
         let char_start = char_offset(text, cursor, start);
         let char_end = char_start + body.chars().count();
         out.push(Chunk {
@@ -245,7 +253,7 @@ impl PageCtx<'_> {
             domain: self.src.domain.clone(),
             title: self.doc.title.clone(),
             page: self.page.number,
-            section: self.section_at(start).clone(),
+            section: self.section_at(atoms[body_atom].start).clone(),
             char_start,
             char_end,
             text: body.to_string(),

@@ -73,6 +73,23 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
     let limit = Some(config.memory_limit_mb).filter(|m| *m > 0);
     let metrics = nic_ops::metrics::NicMetrics::new();
     metrics.set_version(nic_core::VERSION);
+    // Every labelled series exists from the start (at 0), so rate() and alert rules work
+    // before the first event of a kind.
+    for o in nic_llm::Outcome::ALL {
+        metrics.llm_requests_total.with(&[o.as_str()]);
+    }
+    for r in [
+        "memory_pressure",
+        "queue_full",
+        "queue_timeout",
+        "unauthorized",
+        "rate_limited",
+    ] {
+        metrics.requests_rejected_total.with(&[r]);
+    }
+    for s in ["answered", "abstained", "refused", "emergency", "error"] {
+        metrics.queries_total.with(&[s]);
+    }
     for c in engine.cache_stats() {
         metrics.register_cache(c.name);
     }
@@ -116,13 +133,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/health/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/debug/memory", get(ops::debug_memory))
-        .fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route",
-            )
-        })
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

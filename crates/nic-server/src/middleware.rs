@@ -135,7 +135,12 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
         (None, None) => "local".to_string(),
     };
     if is_api {
-        if let Err(wait) = state.rate.check(&client) {
+        // Rate-limit by peer address: a presented token only names the client, and without
+        // NOVA_API_TOKEN anyone could mint a fresh "identity" per request to evade the limit.
+        let rate_key = peer
+            .map(|p| format!("ip:{}", p.ip()))
+            .unwrap_or_else(|| client.clone());
+        if let Err(wait) = state.rate.check(&rate_key) {
             state
                 .metrics
                 .requests_rejected_total

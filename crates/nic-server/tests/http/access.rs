@@ -77,8 +77,9 @@ async fn api_token_is_required_on_api_and_debug() {
     assert!(!r.text().await.unwrap().contains(TOKEN));
     assert!(!s.get("/health").await.text().await.unwrap().contains(TOKEN));
     let m = s.get("/metrics").await.text().await.unwrap();
+    // 3 routes x 3 bad credentials, the ask and the reload.
     assert!(
-        m.contains(r#"nova_requests_rejected_total{reason="unauthorized"}"#),
+        m.contains("nova_requests_rejected_total{reason=\"unauthorized\"} 11\n"),
         "{m}"
     );
     s.stop().await;
@@ -119,8 +120,32 @@ async fn fourth_request_in_a_minute_is_rate_limited() {
     assert_eq!(s.get("/metrics").await.status(), 200);
     let m = s.get("/metrics").await.text().await.unwrap();
     assert!(
-        m.contains(r#"nova_requests_rejected_total{reason="rate_limited"}"#),
+        m.contains("nova_requests_rejected_total{reason=\"rate_limited\"} 2\n"),
         "{m}"
     );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn presenting_new_tokens_does_not_escape_the_rate_limit() {
+    // Without NOVA_API_TOKEN a presented token only names the client (sessions); the
+    // limit follows the peer, so minting a token per request gains nothing.
+    let s = start_config(NicConfig {
+        rate_limit_per_minute: 2,
+        ..config()
+    })
+    .await;
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let r = s
+            .http
+            .get(s.url("/api/status"))
+            .header("x-api-token", format!("fresh-{i}"))
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes, [200, 200, 429, 429]);
     s.stop().await;
 }

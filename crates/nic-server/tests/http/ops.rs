@@ -82,9 +82,17 @@ async fn metrics_expose_every_documented_name() {
     assert!(ct.starts_with("text/plain"), "{ct}");
     let text = r.text().await.unwrap();
     for name in METRICS {
+        let sample = |l: &&str| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with([' ', '{', '_']))
+        };
         assert!(
-            text.lines().any(|l| l.starts_with(name)),
-            "metric {name} missing from /metrics"
+            text.lines().any(|l| sample(&l)),
+            "metric {name} has no sample in /metrics"
+        );
+        assert!(
+            text.contains(&format!("# TYPE {name} ")),
+            "metric {name} has no TYPE"
         );
     }
     for kind in ["rss", "anon", "file", "heap"] {
@@ -103,7 +111,14 @@ async fn metrics_expose_every_documented_name() {
             "no 120 s bucket for phase {phase}"
         );
     }
-    assert!(text.contains(r#"nova_queries_total{status="answered"}"#));
+    assert!(
+        !text.contains("nova_queries_total{status=\"answered\"} 0\n"),
+        "the ask was not counted"
+    );
+    assert!(
+        text.contains(r#"nova_llm_requests_total{outcome="#),
+        "LLM outcomes start at 0"
+    );
     promtool_check(&text);
     s.stop().await;
 }
