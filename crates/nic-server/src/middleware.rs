@@ -115,16 +115,14 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
                     .into_response();
                 }
             }
-            None if is_debug => {
-                if !peer.is_some_and(|p| p.ip().is_loopback()) {
-                    return ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "forbidden",
-                        "/debug is only served to loopback clients unless NOVA_API_TOKEN is set",
-                    )
-                    .with_request_id(&rid(&req))
-                    .into_response();
-                }
+            None if is_debug && !peer.is_some_and(|p| p.ip().is_loopback()) => {
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "/debug is only served to loopback clients unless NOVA_API_TOKEN is set",
+                )
+                .with_request_id(&rid(&req))
+                .into_response();
             }
             None => {}
         }

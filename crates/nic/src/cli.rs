@@ -85,6 +85,9 @@ pub fn load_config(g: &GlobalArgs) -> Result<NicConfig> {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let cfg = load_config(&cli.global)?;
+    if !matches!(cli.command, Command::Serve(_)) {
+        crate::cmd_serve::init_logging(&cfg, "warn");
+    }
     match cli.command {
         Command::Ingest(a) => crate::cmd_ingest::run(&cfg, a),
         Command::Search(a) => crate::cmd_search::run(&cfg, a),

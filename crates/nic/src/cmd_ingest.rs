@@ -100,13 +100,11 @@ fn print_summary(r: &IngestReport) {
         r.elapsed_s,
         r.peak_rss_bytes as f64 / 1048576.0
     );
-    match (r.published, r.generation) {
-        (true, Some(g)) => println!("published generation {g}"),
-        (false, Some(g)) => println!("nothing changed; generation {g} still served"),
-        (false, None) => println!("nothing published: no document could be ingested"),
-        (true, None) => {}
-    }
+    println!("{}", r.message);
     for f in &r.failed {
         println!("failed: {}: {}", f.path, f.reason);
+    }
+    for w in &r.warnings {
+        println!("warning: {}: {}", w.path, w.message);
     }
 }

@@ -33,9 +33,11 @@ pub struct AskArgs {
     pub mode: String,
 }
 
-pub fn init_logging(cfg: &NicConfig) {
+pub fn init_logging(cfg: &NicConfig, level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("NIC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // pdf-extract and lopdf log per glyph and per object through `log`: keep them quiet.
+    let filter = EnvFilter::try_from_env("NIC_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},pdf_extract=off,lopdf=off")));
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -63,7 +65,7 @@ pub fn serve(mut cfg: NicConfig, args: ServeArgs) -> Result<ExitCode> {
     if let Some(p) = args.port {
         cfg.port = p;
     }
-    init_logging(&cfg);
+    init_logging(&cfg, "info");
     let rt = runtime(&cfg)?;
     rt.block_on(async move {
         let state = nic_server::build_state(cfg)?;

@@ -14,7 +14,7 @@ use nic_server::SharedState;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -238,6 +238,3 @@ pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
     }
     panic!("condition never held: {what}");
 }
-
-/// Keeps the Arc type visible to modules that only need the state.
-pub type State = Arc<nic_server::AppState>;
