@@ -221,12 +221,16 @@ impl Engine {
     pub async fn ask(self: &Arc<Self>, req: AskRequest) -> Result<AskResponse, AskError> {
         let started = Instant::now();
         let verdict = nic_safety::triage(&req.question);
-        let session_id = req
+        let mut session_id = req
             .session_id
             .clone()
             .filter(|s| !s.is_empty() && s.len() <= 128)
             .unwrap_or_else(new_session_id);
         let session = self.sessions.get(&session_id, &req.client_id);
+        if session.is_none() && self.sessions.exists(&session_id) {
+            // Another client's session: never share it, start a fresh one for this client.
+            session_id = new_session_id();
+        }
         let k = req.top_k.unwrap_or(self.config.top_k).clamp(1, 20);
         let domain = req.domain.clone().filter(|d| !d.trim().is_empty());
 

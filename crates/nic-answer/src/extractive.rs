@@ -171,8 +171,10 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
                 picks.push((i, s, e));
             }
         }
-        // Manual order within each chunk, chunks by rank.
-        picks.sort();
+        // The sentence that answers best comes first; the rest keep manual order.
+        if picks.len() > 2 {
+            picks[1..].sort();
+        }
     }
 
     // 3. Warnings and cautions from the chunks used go first: safety before steps.
@@ -190,7 +192,14 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
             }
         }
     }
-    let ordered: Vec<(usize, usize, usize)> = warnings.into_iter().chain(picks).collect();
+    // Before a procedure its warnings come first (read them before step 1); after a value
+    // they follow the value they qualify.
+    let procedural = is_procedural(question) && picks.len() > 2;
+    let ordered: Vec<(usize, usize, usize)> = if procedural {
+        warnings.into_iter().chain(picks).collect()
+    } else {
+        picks.into_iter().chain(warnings).collect()
+    };
 
     let mut cited: Vec<usize> = Vec::new();
     let mut out = String::new();

@@ -62,6 +62,9 @@ pub trait SessionStore: Send + Sync {
     fn get(&self, id: &str, client: &str) -> Option<Session>;
     /// Appends a turn, creating the session when needed.
     fn append(&self, id: &str, client: &str, turn: Turn);
+    /// Whether a live session with this id exists for any client (a guessed or foreign
+    /// id must not be handed back to the wrong client).
+    fn exists(&self, id: &str) -> bool;
     /// Removes a session; false when it did not exist for this client.
     fn delete(&self, id: &str, client: &str) -> bool;
     fn stats(&self) -> SessionStats;
@@ -194,6 +197,14 @@ impl SessionStore for MemorySessionStore {
         }
         inner.bytes += entry.session.bytes();
         inner.map.insert(id.to_string(), entry);
+    }
+
+    fn exists(&self, id: &str) -> bool {
+        self.inner
+            .lock()
+            .map
+            .get(id)
+            .is_some_and(|e| e.last_used.elapsed() <= self.ttl)
     }
 
     fn delete(&self, id: &str, client: &str) -> bool {

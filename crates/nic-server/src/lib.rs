@@ -93,7 +93,26 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
     for c in engine.cache_stats() {
         metrics.register_cache(c.name);
     }
+    let (audit, audit_error) =
+        match nic_audit::AuditLog::open(&config.data_dir, config.audit_questions, None) {
+            Ok(log) => (
+                Some(Arc::new(nic_audit::AuditWriter::start_with(
+                    log,
+                    nic_audit::WriterOptions {
+                        retention_days: config.audit_retention_days,
+                        ..Default::default()
+                    },
+                ))),
+                None,
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "audit log unavailable; answering without it");
+                (None, Some(e.to_string()))
+            }
+        };
     Ok(Arc::new(AppState {
+        audit,
+        audit_error,
         workers: Arc::new(Semaphore::new(config.max_workers)),
         waiting: AtomicUsize::new(0),
         inflight: AtomicUsize::new(0),

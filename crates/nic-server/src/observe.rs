@@ -92,3 +92,75 @@ pub fn refresh_gauges(state: &SharedState) {
         }
     }
 }
+
+fn submit(state: &SharedState, rec: nic_audit::AuditRecord) {
+    if let Some(w) = &state.audit {
+        if !w.submit(rec) {
+            state.metrics.audit_dropped_total.inc();
+        }
+    }
+}
+
+/// Appends the audit record of an answer (never blocks: a full queue drops and counts).
+pub fn audit_answer(state: &SharedState, client: &str, question: &str, r: &AskResponse) {
+    submit(
+        state,
+        nic_audit::AuditRecord {
+            time_unix_ms: nic_audit::time::now_unix_ms(),
+            request_id: r.request_id.clone(),
+            session_id: Some(r.session_id.clone()),
+            client: client.to_string(),
+            question: question.to_string(),
+            status: r.status.as_str().to_string(),
+            mode: serde_json::to_value(r.mode)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            risk_level: r.safety.risk_level.clone(),
+            triggers: r.safety.triggers.clone(),
+            confidence: r.confidence,
+            citations: r
+                .citations
+                .iter()
+                .map(|c| nic_audit::AuditCitation {
+                    doc: c.doc.clone(),
+                    page: c.page,
+                    section: c.section.clone(),
+                    chunk_id: c.chunk_id.clone(),
+                })
+                .collect(),
+            model: r.model.clone(),
+            timings_ms: serde_json::to_value(&r.timings_ms).unwrap_or_default(),
+            error_code: None,
+        },
+    );
+}
+
+pub fn audit_error(
+    state: &SharedState,
+    client: &str,
+    request_id: &str,
+    question: &str,
+    session_id: Option<String>,
+    code: &str,
+) {
+    submit(
+        state,
+        nic_audit::AuditRecord {
+            time_unix_ms: nic_audit::time::now_unix_ms(),
+            request_id: request_id.to_string(),
+            session_id,
+            client: client.to_string(),
+            question: question.chars().take(4000).collect(),
+            status: "error".into(),
+            mode: "none".into(),
+            risk_level: "none".into(),
+            triggers: vec![],
+            confidence: 0.0,
+            citations: vec![],
+            model: None,
+            timings_ms: serde_json::Value::Null,
+            error_code: Some(code.to_string()),
+        },
+    );
+}

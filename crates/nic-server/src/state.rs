@@ -23,6 +23,10 @@ pub struct AppState {
     pub reload_lock: tokio::sync::Mutex<()>,
     /// Weights of the embedding model, for `/health` and `/debug/memory`.
     pub embedder: Arc<nic_embed::LazyEmbedder>,
+    /// The tamper-evident audit log writer (None when it could not be opened: answers go
+    /// on, `/health` warns).
+    pub audit: Option<Arc<nic_audit::AuditWriter>>,
+    pub audit_error: Option<String>,
     /// Last LLM health probe (background task), for `/health`.
     pub llm_reachable: std::sync::atomic::AtomicBool,
     /// Counter values already exported to Prometheus (counters only add deltas).

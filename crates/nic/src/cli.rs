@@ -54,6 +54,9 @@ pub enum Command {
     /// Index tools: stats, verify (checksums), rollback to a kept generation.
     #[command(subcommand)]
     Index(crate::cmd_index::IndexCommand),
+    /// Audit trail: verify the hash chain, tail the newest records, export since a time.
+    #[command(subcommand)]
+    Audit(crate::cmd_audit::AuditCommand),
     /// Memory of a running server (its /health) or a PID over time; Ctrl-C stops.
     Monitor(crate::cmd_ops::MonitorArgs),
     /// Write one text file with everything a memory escalation needs.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(b) => crate::cmd_bench::run(&cfg, b),
         Command::Index(c) => crate::cmd_index::run(&cfg, c),
+        Command::Audit(c) => crate::cmd_audit::run(&cfg, c),
         Command::Monitor(a) => crate::cmd_ops::monitor(&cfg, a),
         Command::Diagnose(a) => crate::cmd_ops::diagnose(&cfg, a),
     }

@@ -3,6 +3,7 @@
 //! the user through `anyhow` with a sentence that says what to do.
 
 mod cli;
+mod cmd_audit;
 mod cmd_bench;
 mod cmd_index;
 mod cmd_ingest;

@@ -47,13 +47,33 @@ pub async fn ask(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let rid_s = rid.0.clone();
-    match ask_inner(&state, rid, client, headers, body).await {
-        Ok(r) => r,
+    let client_s = client.0.clone();
+    let b: AskBody = match parse_json(&headers, body) {
+        Ok(b) => b,
         Err(e) => {
-            if e.status.is_server_error() && e.code != "internal" {
-                // shed: counted by admission
-            }
             state.metrics.queries_total.with(&["error"]).inc();
+            return e.with_request_id(&rid_s).into_response();
+        }
+    };
+    let question_raw = b.question.clone();
+    let session_raw = b.session_id.clone();
+    match ask_inner(&state, rid, client, b).await {
+        Ok((resp, elapsed)) => {
+            crate::observe::record_answer(&state, &resp, elapsed);
+            crate::observe::audit_answer(&state, &client_s, &question_raw, &resp);
+            Json(resp).into_response()
+        }
+        Err(e) => {
+            state.metrics.queries_total.with(&["error"]).inc();
+            // Client errors that reached the pipeline are audited too.
+            crate::observe::audit_error(
+                &state,
+                &client_s,
+                &rid_s,
+                &question_raw,
+                session_raw,
+                e.code,
+            );
             e.with_request_id(&rid_s).into_response()
         }
     }
@@ -63,10 +83,8 @@ async fn ask_inner(
     state: &SharedState,
     rid: RequestId,
     client: ClientId,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let b: AskBody = parse_json(&headers, body)?;
+    b: AskBody,
+) -> Result<(nic_answer::AskResponse, std::time::Duration), ApiError> {
     let question = validate_text("question", &b.question)?;
     let mode = parse_mode(b.mode.as_deref())?;
     if let Some(k) = b.top_k {
@@ -86,8 +104,7 @@ async fn ask_inner(
         request_id: rid.0,
     };
     let resp = state.engine.ask(req).await.map_err(ApiError::internal)?;
-    crate::observe::record_answer(state, &resp, started.elapsed());
-    Ok(Json(resp).into_response())
+    Ok((resp, started.elapsed()))
 }
 
 #[derive(Deserialize)]

@@ -115,7 +115,18 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
         }
     };
     let disk = disk_check(state);
-    let statuses = [&memory, &index, &embedder, &llm, &disk]
+    let audit = match (&state.audit, &state.audit_error) {
+        (Some(w), _) => {
+            let st = w.stats();
+            let bad = st.dropped > 0 || st.failed > 0 || st.last_error.is_some();
+            check(
+                if bad { Status::Warn } else { Status::Pass },
+                serde_json::to_value(&st).unwrap_or_default(),
+            )
+        }
+        (None, err) => check(Status::Warn, json!({"error": err})),
+    };
+    let statuses = [&memory, &index, &embedder, &llm, &disk, &audit]
         .iter()
         .map(|c| c["status"].as_str().unwrap_or("fail").to_string())
         .collect::<Vec<_>>();
@@ -136,7 +147,7 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
             "status": overall,
             "version": nic_core::VERSION,
             "uptime_s": state.started.elapsed().as_secs(),
-            "checks": {"memory": memory, "index": index, "embedder": embedder, "llm": llm, "disk": disk},
+            "checks": {"memory": memory, "index": index, "embedder": embedder, "llm": llm, "disk": disk, "audit": audit},
         }),
         code,
     )

@@ -302,3 +302,38 @@ async fn ui_is_served_with_security_headers() {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     s.stop().await;
 }
+
+/// Every `/api/ask` that reached the pipeline — answers, refusals, and client errors — lands
+/// in the hash-chained audit log, and the chain verifies.
+#[tokio::test]
+async fn asks_are_audited_in_a_verifiable_chain() {
+    let data = tempfile::tempdir().unwrap();
+    copy_tree(index_dir(), data.path());
+    let state = nic_server::build_state(base_config(data.path())).unwrap();
+    let s = start_with(state.clone()).await;
+    let ok = s
+        .ask(json!({"question": "What is the lug nut torque?"}))
+        .await;
+    assert_eq!(ok["status"], "answered");
+    let refused = s
+        .ask(json!({"question": "How do I bypass the high-pressure switch so the compressor keeps running?"}))
+        .await;
+    assert_eq!(refused["status"], "refused");
+    let bad = s.post_json("/api/ask", &json!({"question": "   "})).await;
+    assert_eq!(bad.status(), 400);
+    let writer = state.audit.as_ref().expect("audit writer");
+    assert!(writer.flush(std::time::Duration::from_secs(10)));
+    let log = nic_audit::AuditLog::open_existing(data.path()).expect("audit log");
+    let report = log.verify().unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    let tail = log.tail(10).unwrap();
+    let statuses: Vec<String> = tail.iter().map(|r| r.entry.status.clone()).collect();
+    assert_eq!(
+        statuses,
+        vec!["answered", "refused", "error"],
+        "{statuses:?}"
+    );
+    let v: Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(v["checks"]["audit"]["written"], 3);
+    s.stop().await;
+}
