@@ -28,6 +28,7 @@ demo: model build
 ## The whole test suite: Rust unit + integration tests with the real model, the safety
 ## evaluation, the browser tests, the LLM protocol tests and the deployment file checks.
 test: model
+	$(CARGO) fmt --all -- --check
 	$(CARGO) build --workspace --tests --bins
 	$(MAKE) test-rust
 	$(MAKE) test-ui

@@ -22,7 +22,8 @@ REQUIRE="${VALIDATE_DEPLOY_REQUIRE:-0}"
 failures=0
 skipped=0
 
-ok()   { echo "ok: $*"; }
+passed=0
+ok()   { echo "ok: $*"; passed=$((passed + 1)); }
 fail() { echo "FAILED: $*" >&2; failures=$((failures + 1)); }
 skip() {
     if [[ "$REQUIRE" == "1" ]]; then
@@ -113,5 +114,5 @@ for pat in 'USER 10001' 'EXPOSE 5000' 'HEALTHCHECK' 'NOVA_BIND=0.0.0.0' 'cargo b
     grep -qF "$pat" "$DEPLOY/Dockerfile" || fail "Dockerfile lacks '$pat'"
 done
 
-echo "validate-deploy: $failures failed, $skipped skipped"
+echo "validate-deploy: $passed passed, $failures failed, $skipped skipped"
 [[ $failures -eq 0 ]]

@@ -261,7 +261,17 @@ impl Engine {
         };
 
         for q in &proceed {
-            let query = rewrite_followup(q, session.as_ref());
+            // Triage may strip a leading "and": keep that continuation cue for the rewrite.
+            let cue = req.question.trim_start().to_lowercase();
+            let q_for_rewrite = if proceed.len() == 1
+                && (cue.starts_with("and ") || cue.starts_with("what about"))
+                && !q.to_lowercase().starts_with(&cue[..3])
+            {
+                format!("and {q}")
+            } else {
+                q.clone()
+            };
+            let query = rewrite_followup(&q_for_rewrite, session.as_ref());
             let t = Instant::now();
             let r = self.retrieve(query, k, domain.clone()).await?;
             timings.embed += r.outcome.timings.embed_ms;
