@@ -309,6 +309,8 @@ async fn ui_is_served_with_security_headers() {
 async fn asks_are_audited_in_a_verifiable_chain() {
     let data = tempfile::tempdir().unwrap();
     copy_tree(index_dir(), data.path());
+    // Other tests write the shared index's audit log concurrently: start a fresh one.
+    let _ = std::fs::remove_dir_all(data.path().join("audit"));
     let state = nic_server::build_state(base_config(data.path())).unwrap();
     let s = start_with(state.clone()).await;
     let ok = s
