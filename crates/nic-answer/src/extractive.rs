@@ -116,30 +116,36 @@ pub fn answer(question: &str, evidence: &[EvidenceText<'_>]) -> ExtractiveAnswer
     let mut picks: Vec<(usize, usize, usize)> = Vec::new(); // (evidence, start, end)
 
     // 1. Procedure: the best chunk's numbered steps in manual order.
+    // The procedure may sit in a chunk just below the best one (the best being a related
+    // test without steps): take the best-ranked close chunk that has numbered steps.
     if is_procedural(question) {
-        if let Some(&i) = considered.first() {
+        let with_steps = (0..evidence.len().min(4))
+            .filter(|&i| evidence[i].score >= best * 0.85)
+            .map(|i| {
+                let text = evidence[i].text;
+                let spans = sentence_spans(text);
+                let steps: Vec<usize> = spans
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (s, e))| step_number(&text[*s..*e]).is_some())
+                    .map(|(k, _)| k)
+                    .collect();
+                (i, spans, steps)
+            })
+            .find(|(_, _, steps)| steps.len() >= 2);
+        if let Some((i, spans, steps)) = with_steps {
             let text = evidence[i].text;
-            let spans = sentence_spans(text);
-            let steps: Vec<usize> = spans
-                .iter()
-                .enumerate()
-                .filter(|(_, (s, e))| step_number(&text[*s..*e]).is_some())
-                .map(|(k, _)| k)
-                .collect();
-            if steps.len() >= 2 {
-                let first = steps[0];
-                let last = steps[steps.len().min(MAX_STEPS) - 1];
-                // Include the lead-in sentence before the first step when it has content.
-                let from = if first > 0
-                    && !is_heading_like(&text[spans[first - 1].0..spans[first - 1].1])
-                {
+            let first = steps[0];
+            let last = steps[steps.len().min(MAX_STEPS) - 1];
+            // Include the lead-in sentence before the first step when it has content.
+            let from =
+                if first > 0 && !is_heading_like(&text[spans[first - 1].0..spans[first - 1].1]) {
                     first - 1
                 } else {
                     first
                 };
-                for &(s, e) in &spans[from..=last] {
-                    picks.push((i, s, e));
-                }
+            for &(s, e) in &spans[from..=last] {
+                picks.push((i, s, e));
             }
         }
     }
