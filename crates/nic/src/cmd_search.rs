@@ -75,15 +75,4 @@ pub fn run(cfg: &NicConfig, args: SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The first `max` characters of `text` on one line, cut at a word boundary.
-pub fn snippet(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max).collect();
-    match cut.rfind(' ') {
-        Some(i) if i > max / 2 => format!("{}…", &cut[..i]),
-        _ => format!("{cut}…"),
-    }
-}
+pub use nic_answer::engine::snippet;
