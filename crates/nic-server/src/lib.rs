@@ -13,7 +13,6 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
-pub use reload::ingest_options;
 pub use state::{AppState, SharedState};
 
 use axum::extract::DefaultBodyLimit;

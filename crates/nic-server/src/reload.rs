@@ -4,27 +4,12 @@ use crate::state::SharedState;
 use nic_index::{Generation, IngestOptions};
 use nic_retrieve::{Retriever, RetrieverConfig};
 use std::sync::Arc;
-use std::time::Duration;
-
-pub fn ingest_options(cfg: &nic_core::NicConfig, roots: Vec<std::path::PathBuf>) -> IngestOptions {
-    IngestOptions {
-        roots,
-        batch_size: cfg.batch_size,
-        extract: nic_ingest::ExtractOptions {
-            pdf_timeout: Duration::from_secs(cfg.pdf_timeout_s),
-            max_file_bytes: cfg.max_file_mb * 1024 * 1024,
-        },
-        chunk: nic_ingest::ChunkOptions::default(),
-        keep_generations: cfg.keep_generations,
-        rebuild: false,
-    }
-}
 
 pub fn reload_blocking(state: &SharedState) -> Result<nic_index::IngestReport, String> {
     let cfg = &state.config;
     let current = state.engine.retriever();
     let embedder = current.embedder().clone();
-    let opts = ingest_options(cfg, Vec::new());
+    let opts = IngestOptions::from_config(cfg, Vec::new());
     let report = nic_index::ingest(&cfg.data_dir, &opts, embedder.as_ref(), &|_| {})
         .map_err(|e| e.to_string())?;
     let gen = Generation::open_current(&cfg.data_dir).map_err(|e| e.to_string())?;

@@ -92,7 +92,8 @@ async fn ask_with_real_llm_server() {
         rate_limit_per_minute: 0,
         ..NicConfig::default()
     };
-    let opts = nic_server::ingest_options(&config, vec![repo().join("examples/manuals")]);
+    let opts =
+        nic_index::IngestOptions::from_config(&config, vec![repo().join("examples/manuals")]);
     nic_index::ingest(data.path(), &opts, &embedder, &|_| {}).expect("ingest");
     config.port = 0;
     let state = nic_server::build_state(config).expect("state");

@@ -70,16 +70,22 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
     }
 }
 
-/// Selected lines of /proc/self/status, in bytes.
-pub fn proc_status() -> std::collections::HashMap<String, u64> {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            let kb: u64 = v.trim().strip_suffix("kB")?.trim().parse().ok()?;
-            Some((k.to_string(), kb * 1024))
-        })
-        .collect()
+/// This process's memory figures (RSS split into anon and file), from nic-ops.
+fn own_memory() -> nic_ops::memory::ProcessMemory {
+    nic_ops::memory::read_process(std::process::id()).unwrap_or_else(|_| {
+        nic_ops::memory::ProcessMemory {
+            pid: std::process::id(),
+            name: String::new(),
+            rss_bytes: 0,
+            vms_bytes: 0,
+            shared_bytes: 0,
+            anon_bytes: 0,
+            file_bytes: 0,
+            shmem_bytes: 0,
+            peak_rss_bytes: 0,
+            swap_bytes: 0,
+        }
+    })
 }
 
 fn mb(b: u64) -> f64 {
@@ -110,7 +116,7 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
     let t = Instant::now();
     let report = nic_index::ingest(&cfg.data_dir, &opts, embedder.as_ref(), &|_| {})?;
     let secs = t.elapsed().as_secs_f64();
-    let st = proc_status();
+    let st = own_memory();
     println!("bench ingest {}", dir.display());
     println!("  batch size          {}", cfg.batch_size);
     println!(
@@ -128,15 +134,12 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
         "  chunks/s            {:.1}",
         report.chunks as f64 / secs.max(1e-9)
     );
-    println!(
-        "  peak RSS (VmHWM)    {:.0} MB",
-        mb(st.get("VmHWM").copied().unwrap_or(0))
-    );
+    println!("  peak RSS (VmHWM)    {:.0} MB", mb(st.peak_rss_bytes));
     println!(
         "  RSS at end          {:.0} MB (anon {:.0} MB, file {:.0} MB)",
-        mb(st.get("VmRSS").copied().unwrap_or(0)),
-        mb(st.get("RssAnon").copied().unwrap_or(0)),
-        mb(st.get("RssFile").copied().unwrap_or(0))
+        mb(st.rss_bytes),
+        mb(st.anon_bytes),
+        mb(st.file_bytes)
     );
     println!(
         "  index on disk       {:.1} MB",
@@ -249,13 +252,13 @@ fn bench_search(
             percentile(&lat, 0.99)
         );
     }
-    let st = proc_status();
+    let st = own_memory();
     println!(
         "  RSS after run: {:.0} MB (anon {:.0} MB, file {:.0} MB), peak {:.0} MB",
-        mb(st.get("VmRSS").copied().unwrap_or(0)),
-        mb(st.get("RssAnon").copied().unwrap_or(0)),
-        mb(st.get("RssFile").copied().unwrap_or(0)),
-        mb(st.get("VmHWM").copied().unwrap_or(0))
+        mb(st.rss_bytes),
+        mb(st.anon_bytes),
+        mb(st.file_bytes),
+        mb(st.peak_rss_bytes)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -278,17 +281,11 @@ pub mod http {
         }
     }
 
+    /// (RSS, anon, peak) of the server child.
     fn child_rss(pid: u32) -> (u64, u64, u64) {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let get = |k: &str| {
-            text.lines()
-                .find(|l| l.starts_with(k))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-                * 1024
-        };
-        (get("VmRSS:"), get("RssAnon:"), get("VmHWM:"))
+        nic_ops::memory::read_process(pid)
+            .map(|m| (m.rss_bytes, m.anon_bytes, m.peak_rss_bytes))
+            .unwrap_or((0, 0, 0))
     }
 
     pub fn run(

@@ -28,7 +28,7 @@ pub struct IngestArgs {
 pub fn options(cfg: &NicConfig, roots: Vec<PathBuf>, rebuild: bool) -> IngestOptions {
     IngestOptions {
         rebuild,
-        ..nic_server::ingest_options(cfg, roots)
+        ..IngestOptions::from_config(cfg, roots)
     }
 }
 

@@ -57,7 +57,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// Ingests `corpus` into `data_dir` with the real model.
 pub fn ingest(corpus: &Path, data_dir: &Path, embedder: &dyn Embedder) -> nic_index::IngestReport {
     let cfg = base_config(data_dir);
-    let opts = nic_server::ingest_options(&cfg, vec![corpus.to_path_buf()]);
+    let opts = nic_index::IngestOptions::from_config(&cfg, vec![corpus.to_path_buf()]);
     let report = nic_index::ingest(data_dir, &opts, embedder, &|_| {}).expect("ingest");
     assert!(
         report.failed.is_empty(),
