@@ -249,12 +249,25 @@ impl SessionStore for MemorySessionStore {
 
     fn shrink_to(&self, keep: usize) -> usize {
         let mut inner = self.inner.lock();
-        let mut n = 0;
-        while inner.map.len() > keep {
-            Self::evict_lru(&mut inner);
-            n += 1;
+        let excess = inner.map.len().saturating_sub(keep);
+        if excess == 0 {
+            return 0;
         }
-        n
+        // One pass to find the `excess` least recently used (evicting one by one would scan
+        // the whole store per eviction while holding the lock).
+        let mut by_age: Vec<(Instant, String)> = inner
+            .map
+            .iter()
+            .map(|(k, e)| (e.last_used, k.clone()))
+            .collect();
+        by_age.select_nth_unstable_by_key(excess - 1, |(t, _)| *t);
+        for (_, k) in &by_age[..excess] {
+            Self::remove(&mut inner, k);
+        }
+        inner.evictions += excess as u64;
+        // Memory pressure: give the table's spare capacity back as well.
+        inner.map.shrink_to_fit();
+        excess
     }
 }
 
@@ -317,6 +330,26 @@ mod tests {
             s.append("s9", "c", turn("more"));
         }
         assert_eq!(s.get("s9", "c").unwrap().turns.len(), MAX_TURNS);
+    }
+
+    #[test]
+    fn shrink_keeps_the_most_recently_used() {
+        let s = MemorySessionStore::new(100, Duration::from_secs(60));
+        for i in 0..10 {
+            s.append(&format!("s{i}"), "c", turn("q"));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(s.get("s0", "c").is_some(), "s0 is now the most recent");
+        assert_eq!(s.shrink_to(4), 6);
+        let st = s.stats();
+        assert_eq!((st.active, st.evictions), (4, 6));
+        for id in ["s0", "s7", "s8", "s9"] {
+            assert!(s.get(id, "c").is_some(), "{id} kept");
+        }
+        assert!(s.get("s1", "c").is_none());
+        assert_eq!(s.shrink_to(10), 0);
+        assert_eq!(s.shrink_to(0), 4);
+        assert_eq!(s.stats().bytes, 0);
     }
 
     #[test]

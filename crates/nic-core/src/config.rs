@@ -119,6 +119,22 @@ fn parse_positive<T: FromStr + PartialOrd + Default>(s: &str) -> Result<T, Strin
     Ok(v)
 }
 
+/// `auto` or a vector kind `<flat|hnsw>-<f32|f16|i8>` (nic-index owns the meaning).
+fn parse_vector_index(s: &str) -> Result<String, String> {
+    let v = s.trim().to_ascii_lowercase();
+    let ok = v == "auto"
+        || v.split_once('-').is_some_and(|(l, q)| {
+            matches!(l, "flat" | "hnsw") && matches!(q, "f32" | "f16" | "i8")
+        });
+    if ok {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{s:?} is not auto, flat-f32, flat-f16, flat-i8, hnsw-f32, hnsw-f16 or hnsw-i8"
+        ))
+    }
+}
+
 fn parse_unit_interval(s: &str) -> Result<f32, String> {
     let v: f32 = s
         .trim()
@@ -200,6 +216,11 @@ pub struct NicConfig {
     pub log_format: LogFormat,
     /// `NOVA_KEEP_GENERATIONS`: published generations kept on disk for rollback.
     pub keep_generations: usize,
+    /// `NOVA_VECTOR_INDEX`: vector tier an ingest publishes: `auto` (flat-i8 below
+    /// `NOVA_HNSW_MIN_CHUNKS`, hnsw-f16 from there on) or `<flat|hnsw>-<f32|f16|i8>`.
+    pub vector_index: String,
+    /// `NOVA_HNSW_MIN_CHUNKS`: chunk count from which `auto` builds an HNSW graph (0 = never).
+    pub hnsw_min_chunks: usize,
     /// `NOVA_PDF_TIMEOUT_S`: time limit for extracting one PDF.
     pub pdf_timeout_s: u64,
     /// `NOVA_MAX_FILE_MB`: files larger than this are rejected at ingest.
@@ -243,6 +264,8 @@ impl Default for NicConfig {
             rate_limit_per_minute: 60,
             log_format: LogFormat::Text,
             keep_generations: 2,
+            vector_index: "auto".into(),
+            hnsw_min_chunks: 200_000,
             pdf_timeout_s: 60,
             max_file_mb: 256,
             audit_questions: AuditQuestions::Text,
@@ -284,6 +307,8 @@ pub const ENV_VARS: &[&str] = &[
     "NOVA_RATE_LIMIT_PER_MINUTE",
     "NOVA_LOG_FORMAT",
     "NOVA_KEEP_GENERATIONS",
+    "NOVA_VECTOR_INDEX",
+    "NOVA_HNSW_MIN_CHUNKS",
     "NOVA_PDF_TIMEOUT_S",
     "NOVA_MAX_FILE_MB",
     "NOVA_AUDIT_QUESTIONS",
@@ -419,6 +444,8 @@ impl NicConfig {
             }
             "NOVA_LOG_FORMAT" => set(name, v, &mut self.log_format, any::<LogFormat>),
             "NOVA_KEEP_GENERATIONS" => set(name, v, &mut self.keep_generations, parse_positive),
+            "NOVA_VECTOR_INDEX" => set(name, v, &mut self.vector_index, parse_vector_index),
+            "NOVA_HNSW_MIN_CHUNKS" => set(name, v, &mut self.hnsw_min_chunks, any::<usize>),
             "NOVA_PDF_TIMEOUT_S" => set(name, v, &mut self.pdf_timeout_s, parse_positive),
             "NOVA_MAX_FILE_MB" => set(name, v, &mut self.max_file_mb, parse_positive),
             "NOVA_AUDIT_QUESTIONS" => {

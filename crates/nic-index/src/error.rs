@@ -28,6 +28,12 @@ pub enum IndexError {
     )]
     Locked { data_dir: PathBuf, lock: PathBuf },
 
+    #[error("{name}: {reason}")]
+    Config { name: String, reason: String },
+
+    #[error("building the vector index {path} failed: {reason}")]
+    VectorBuild { path: PathBuf, reason: String },
+
     #[error("no corpus directory to ingest: give one, e.g. `nic ingest manuals/` (later runs remember it)")]
     NoRoots,
 

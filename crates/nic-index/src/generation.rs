@@ -11,7 +11,7 @@ use crate::error::IndexError;
 use crate::fsutil;
 use crate::lexical::TantivyLexical;
 use crate::manifest::{Manifest, VerifyProblem};
-use crate::vectors::FlatI8Index;
+use crate::vectors::{VectorKind, VectorTier, HNSW_FILE};
 use nic_core::StoredChunk;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ pub struct Generation {
     dir: PathBuf,
     manifest: Manifest,
     lexical: TantivyLexical,
-    vectors: FlatI8Index,
+    vectors: VectorTier,
     chunks: ChunkDb,
     domain_of: Vec<u16>,
     domain_names: Vec<String>,
@@ -63,7 +63,15 @@ impl Generation {
         }
         let manifest = Manifest::read(&dir)?;
         manifest.check_sizes(&dir)?;
-        let vectors = FlatI8Index::open(&dir)?;
+        let kind: VectorKind = manifest.vector_kind.parse().map_err(|e: String| {
+            IndexError::corrupt(&dir.join(crate::manifest::MANIFEST_FILE), e)
+        })?;
+        let hnsw_sha = manifest
+            .files
+            .iter()
+            .find(|f| f.path == HNSW_FILE)
+            .map(|f| f.sha256.as_str());
+        let vectors = VectorTier::open(&dir, kind, hnsw_sha)?;
         let lexical = TantivyLexical::open(&dir)?;
         let chunks = ChunkDb::open(&dir, READ_CONNECTIONS)?;
         let n = manifest.chunks;
@@ -153,6 +161,11 @@ impl Generation {
         &self.vectors
     }
 
+    /// The vector tier itself (kind, exact rows, HNSW parameters), for tools and benchmarks.
+    pub fn vector_tier(&self) -> &VectorTier {
+        &self.vectors
+    }
+
     /// BM25 idf of an analysed term (see [`crate::analyze`]); 0 when absent.
     pub fn term_idf(&self, term: &str) -> f32 {
         self.lexical.term_idf(term)
@@ -225,9 +238,14 @@ impl Generation {
         self.vectors.mapped_bytes()
     }
 
-    /// Heap bytes held by this generation beyond the maps (domain table).
+    /// Heap bytes held by this generation beyond the maps (domain table, and the HNSW
+    /// library's key lookup when the tier is a graph).
     pub fn heap_bytes(&self) -> u64 {
-        (self.domain_of.len() * 2
+        let hnsw = match &self.vectors {
+            VectorTier::Hnsw(h) => h.heap_bytes(),
+            VectorTier::Flat(_) => 0,
+        };
+        hnsw + (self.domain_of.len() * 2
             + self
                 .domain_names
                 .iter()

@@ -109,6 +109,15 @@ pub fn ingest(
     progress: &dyn Fn(&ProgressEvent),
 ) -> Result<IngestReport, IndexError> {
     let started = Instant::now();
+    if opts.vector_index != "auto" {
+        // Fail before hours of extraction, not at publish.
+        opts.vector_index
+            .parse::<crate::vectors::VectorKind>()
+            .map_err(|reason| IndexError::Config {
+                name: "NOVA_VECTOR_INDEX".into(),
+                reason,
+            })?;
+    }
     std::fs::create_dir_all(data_dir).map_err(IndexError::io(data_dir))?;
     let _lock = IngestLock::acquire(data_dir)?;
     let mut catalog = Catalog::open(data_dir)?;
@@ -309,6 +318,8 @@ pub fn ingest(
             model_id: &model_id,
             dim: embedder.dim(),
             chunking: &chunking,
+            vector_index: &opts.vector_index,
+            hnsw_min_chunks: opts.hnsw_min_chunks,
         };
         let manifest = build_generation(data_dir, &spec, &entries, &store, progress)?;
         progress(&ProgressEvent::Publishing {

@@ -20,14 +20,17 @@
 //!   ingest.lock             flock: one ingest (or rollback) at a time; released by the kernel
 //!                           if the process dies
 //!   generations/gen-000007/ immutable once published
-//!     manifest.json         id, created, model_id, dim, counts, vector kind ("flat-i8"),
+//!     manifest.json         id, created, model_id, dim, counts, vector kind ("flat-i8",
+//!                           "hnsw-f16", ... see [`vectors`]),
 //!                           analyzer version, chunking, size + sha256 of every file
 //!     chunks.sqlite         documents (doc, domain, title, content hash, pages, empty pages)
 //!                           and chunks (ordinal, chunk_id, doc, domain, title, page, section
 //!                           as JSON array, char_start, char_end, text)
 //!     lexical/              tantivy BM25 index (one segment), served from mmap
-//!     vectors.i8            header + count×dim i8 + count f32 scales (max|x|/127)
-//!     vectors.f32           header + count×dim f32, for rescoring and MMR
+//!     vectors.f32           header + count×dim f32: exact rows, for rescoring, MMR and
+//!                           conversions; always present
+//!     vectors.i8 | vectors.f16 | vectors.hnsw
+//!                           the search structure of the vector kind (none for flat-f32)
 //! ```
 //!
 //! A new generation is built in `generations/gen-N.tmp/`, every file and directory fsynced,
@@ -43,6 +46,7 @@
 mod analyzer;
 mod catalog;
 mod chunkdb;
+mod convert;
 mod error;
 mod fsutil;
 mod generation;
@@ -53,11 +57,13 @@ mod manifest;
 mod publish;
 mod report;
 mod store;
-mod vectors;
+pub mod synthetic;
+pub mod vectors;
 
 pub use analyzer::{analyze, query_terms, ANALYZER_VERSION};
 pub use catalog::GenerationRecord;
 pub use chunkdb::DocumentRow;
+pub use convert::{convert, sample_queries, ConvertReport};
 pub use error::IndexError;
 pub use generation::{
     catalog_roots, list_generations, rollback, verify_generation, Generation, GenerationInfo,
@@ -67,7 +73,10 @@ pub use manifest::{FileEntry, Manifest, VerifyProblem};
 pub use report::{
     FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
 };
-pub use vectors::{quantize, FlatI8Index};
+pub use vectors::{
+    auto_kind, normalized, quantize, recall_at_k, F32Rows, FlatIndex, HnswIndex, HnswParams,
+    Layout, Scalar, VectorKind, VectorTier,
+};
 
 /// Publish history recorded in the catalog (informational; the disk is the truth).
 pub fn generation_history(data_dir: &std::path::Path) -> Result<Vec<GenerationRecord>, IndexError> {

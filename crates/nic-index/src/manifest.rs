@@ -31,7 +31,7 @@ pub struct Manifest {
     pub chunks: usize,
     pub pages: u64,
     pub empty_pages: u64,
-    /// `flat-i8` (int8 exact scan + f32 rescoring).
+    /// `<flat|hnsw>-<f32|f16|i8>`, see [`crate::vectors`].
     pub vector_kind: String,
     pub analyzer_version: u32,
     /// Chunking parameters the generation was cut with (`target/max/overlap` tokens).

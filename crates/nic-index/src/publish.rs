@@ -15,7 +15,7 @@ use crate::lexical::LexicalBuilder;
 use crate::manifest::{checksum_files, Manifest, FORMAT_VERSION};
 use crate::report::{ProgressEvent, PublishStep};
 use crate::store::Store;
-use crate::vectors::VectorWriter;
+use crate::vectors::{self, F32Writer, HnswParams};
 use nic_core::{Chunk, StoredChunk};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -39,6 +39,9 @@ pub(crate) struct BuildSpec<'a> {
     pub model_id: &'a str,
     pub dim: usize,
     pub chunking: &'a str,
+    /// `auto` or an explicit vector kind (`NOVA_VECTOR_INDEX`).
+    pub vector_index: &'a str,
+    pub hnsw_min_chunks: usize,
 }
 
 /// Builds generation `spec.id` in its `.tmp` directory and renames it into place (not yet
@@ -63,7 +66,7 @@ pub(crate) fn build_generation(
     });
     let chunks_db = ChunkDbWriter::create(&tmp)?;
     let mut lexical = LexicalBuilder::create(&tmp)?;
-    let mut vectors = VectorWriter::create(&tmp, spec.dim)?;
+    let mut vectors = F32Writer::create(&tmp, spec.dim)?;
     let mut ordinal: u32 = 0;
     let mut used_prefixes: HashSet<String> = HashSet::new();
     let (mut pages, mut empty_pages) = (0u64, 0u64);
@@ -140,6 +143,18 @@ pub(crate) fn build_generation(
     lexical.finish()?;
 
     progress(&ProgressEvent::Publishing {
+        step: PublishStep::Vectors,
+    });
+    let kind = match spec.vector_index {
+        "auto" => vectors::auto_kind(ordinal as usize, spec.hnsw_min_chunks),
+        explicit => explicit.parse().map_err(|e: String| IndexError::Config {
+            name: "NOVA_VECTOR_INDEX".into(),
+            reason: e,
+        })?,
+    };
+    vectors::build_structure(&tmp, kind, &HnswParams::default(), build_threads())?;
+
+    progress(&ProgressEvent::Publishing {
         step: PublishStep::Checksums,
     });
     let now = fsutil::now_unix();
@@ -154,7 +169,7 @@ pub(crate) fn build_generation(
         chunks: ordinal as usize,
         pages,
         empty_pages,
-        vector_kind: "flat-i8".into(),
+        vector_kind: kind.to_string(),
         analyzer_version: crate::analyzer::ANALYZER_VERSION,
         chunking: spec.chunking.to_string(),
         nic_version: nic_core::VERSION.to_string(),
@@ -172,6 +187,11 @@ pub(crate) fn build_generation(
     std::fs::rename(&tmp, &final_dir).map_err(IndexError::io(&final_dir))?;
     fsutil::fsync_dir(&gens)?;
     Ok(manifest)
+}
+
+/// Threads for building a vector structure: the machine's parallelism.
+pub(crate) fn build_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Removes generations beyond `keep`, never the current one nor the one it replaced

@@ -17,6 +17,10 @@ pub struct IngestOptions {
     pub chunk: ChunkOptions,
     /// Published generations kept on disk (`NOVA_KEEP_GENERATIONS`), at least 1.
     pub keep_generations: usize,
+    /// Vector tier to publish: `auto` or a kind such as `hnsw-f16` (`NOVA_VECTOR_INDEX`).
+    pub vector_index: String,
+    /// Chunk count from which `auto` builds HNSW (`NOVA_HNSW_MIN_CHUNKS`, 0 = never).
+    pub hnsw_min_chunks: usize,
     /// Forget the work store and re-extract and re-embed everything; publish even when
     /// nothing changed (`nic ingest --rebuild`).
     pub rebuild: bool,
@@ -24,7 +28,8 @@ pub struct IngestOptions {
 
 impl IngestOptions {
     /// Options from the effective configuration (`NOVA_BATCH_SIZE`, `NOVA_PDF_TIMEOUT_S`,
-    /// `NOVA_MAX_FILE_MB`, `NOVA_KEEP_GENERATIONS`) with the default chunk sizes.
+    /// `NOVA_MAX_FILE_MB`, `NOVA_KEEP_GENERATIONS`, `NOVA_VECTOR_INDEX`,
+    /// `NOVA_HNSW_MIN_CHUNKS`) with the default chunk sizes.
     pub fn from_config(cfg: &nic_core::NicConfig, roots: Vec<PathBuf>) -> Self {
         Self {
             roots,
@@ -32,6 +37,8 @@ impl IngestOptions {
             extract: ExtractOptions::from_config(cfg),
             chunk: ChunkOptions::default(),
             keep_generations: cfg.keep_generations,
+            vector_index: cfg.vector_index.clone(),
+            hnsw_min_chunks: cfg.hnsw_min_chunks,
             rebuild: false,
         }
     }
@@ -45,6 +52,8 @@ pub enum PublishStep {
     Writing,
     /// Committing and merging the lexical index.
     Lexical,
+    /// Building the vector search structure (an HNSW graph takes minutes at 1M chunks).
+    Vectors,
     /// Checksumming files into the manifest and fsyncing.
     Checksums,
     /// Renaming `gen-N.tmp` to `gen-N`.

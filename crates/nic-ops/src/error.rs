@@ -26,6 +26,8 @@ pub enum OpsError {
     BadUrl { url: String, reason: String },
     #[error("unexpected answer from {url}: {reason}")]
     BadResponse { url: String, reason: String },
+    #[error("cannot draw the plot: {reason}")]
+    Plot { reason: String },
     #[error("jemalloc control call {name} failed: {reason}")]
     Allocator { name: String, reason: String },
 }

@@ -7,7 +7,7 @@
 //!   hot paths ([`MemoryMonitor`]).
 //! - [`jemalloc`]: allocator statistics and purging; [`install_jemalloc!`] for the binary.
 //! - [`metrics`]: a small Prometheus registry and [`NicMetrics`] with every DESIGN §5 metric.
-//! - [`sampler`]: `nic monitor` samples, lines and the SVG memory plot.
+//! - [`sampler`]: `nic monitor` samples, lines, the SVG memory plot and PNG line charts.
 //! - [`diagnose`]: the `nic diagnose` escalation report.
 //! - [`residency`]: how much of a mapped file is resident (`mincore`).
 
@@ -27,4 +27,6 @@ pub use memory::{
 };
 pub use metrics::{NicMetrics, Phase, Registry};
 pub use residency::{resident_bytes, FileResidency};
-pub use sampler::{monitor_header, monitor_line, render_svg_plot, Sample, Sampler, Source};
+pub use sampler::{
+    monitor_header, monitor_line, render_png_plot, render_svg_plot, Sample, Sampler, Source,
+};

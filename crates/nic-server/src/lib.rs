@@ -119,6 +119,7 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
         memory: nic_ops::memory::MemoryMonitor::new(limit),
         metrics,
         reload_lock: tokio::sync::Mutex::new(()),
+        last_relief: parking_lot::Mutex::new(None),
         embedder,
         llm_reachable: AtomicBool::new(false),
         last_cache_counts: Default::default(),
@@ -188,7 +189,8 @@ fn prefault(dir: &std::path::Path) {
     walk(dir);
 }
 
-/// Background upkeep: session expiry, LLM reachability probe, memory-pressure response.
+/// Background upkeep: session expiry and the LLM reachability probe (the memory-pressure
+/// response is `admission::spawn_pressure_watch`).
 fn spawn_upkeep(state: SharedState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(15));
@@ -254,6 +256,7 @@ pub async fn serve(state: SharedState, warm: bool) -> Result<(), ServeError> {
         }
     }
     spawn_upkeep(state.clone());
+    admission::spawn_pressure_watch(state.clone());
     println!("listening on http://{local}");
     use std::io::Write;
     std::io::stdout().flush().ok();

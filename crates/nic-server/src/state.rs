@@ -19,6 +19,8 @@ pub struct AppState {
     pub rate: RateLimiter,
     pub memory: nic_ops::memory::MemoryMonitor,
     pub metrics: nic_ops::metrics::NicMetrics,
+    /// When the fail-line relief last ran (admission).
+    pub last_relief: parking_lot::Mutex<Option<Instant>>,
     /// Serialises `/api/reload` (one ingest at a time).
     pub reload_lock: tokio::sync::Mutex<()>,
     /// Weights of the embedding model, for `/health` and `/debug/memory`.

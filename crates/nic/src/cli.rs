@@ -51,7 +51,8 @@ pub enum Command {
     /// Benchmarks that print figures (never run as tests).
     #[command(subcommand)]
     Bench(crate::cmd_bench::BenchCommand),
-    /// Index tools: stats, verify (checksums), rollback to a kept generation.
+    /// Index tools: stats, verify (checksums), rollback to a kept generation, convert the
+    /// vector tier (flat/HNSW, f32/f16/i8).
     #[command(subcommand)]
     Index(crate::cmd_index::IndexCommand),
     /// Audit trail: verify the hash chain, tail the newest records, export since a time.

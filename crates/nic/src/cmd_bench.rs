@@ -1,7 +1,9 @@
 //! `nic bench`: figures, not tests. Ingest throughput and memory; retrieval latency per
 //! mode with and without query embedding; RSS split into anon (heap) and file (mapped
-//! index pages) because only the former is memory the process really owns.
+//! index pages) because only the former is memory the process really owns. The benchmarks
+//! that drive a `nic serve` child (http, soak, shed, ready) live in `bench_load`.
 
+use crate::bench_load::{default_queries, ready, shed, soak};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use nic_core::NicConfig;
@@ -12,6 +14,12 @@ use std::time::Instant;
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// Vector tiers at scale: a synthetic corpus (default 1M chunks) converted to each tier;
+    /// build time, disk, RSS split, p50/p99, recall@10. Writes OUT/summary.txt.
+    Scale(crate::bench_scale::ScaleArgs),
+    /// (internal) the serving child of `bench scale`.
+    #[command(hide = true)]
+    ScaleServe(crate::bench_scale::ScaleServeArgs),
     /// Ingest DIR from scratch into --data-dir and report throughput and peak memory.
     Ingest {
         dir: PathBuf,
@@ -46,10 +54,61 @@ pub enum BenchCommand {
         #[arg(long, default_value = "extractive")]
         mode: String,
     },
+    /// Mixed traffic for a long time (asks with new and continued sessions, search,
+    /// unrelated questions, session deletes) against a `nic serve` child; samples its memory
+    /// into DIR/soak.csv, reports growth after warm-up and plots DIR/soak.png.
+    Soak {
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// Seconds between memory samples.
+        #[arg(long, default_value_t = 10.0)]
+        interval: f64,
+        #[arg(long, default_value = "bench-out/soak")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Questions the manuals do not answer (must abstain).
+        #[arg(long, default_value = "tests/data/unrelated_questions.toml")]
+        unrelated: PathBuf,
+    },
+    /// Memory shedding: a `nic serve` child with a low NOVA_MEMORY_LIMIT_MB under growing
+    /// load must answer 503 + Retry-After and recover, not grow. Writes bench-out/shed/.
+    Shed {
+        /// Budget in MB (default: calibrated so the warmed-up baseline is
+        /// --baseline-percent of it).
+        #[arg(long)]
+        limit_mb: Option<u64>,
+        #[arg(long, default_value_t = 78.0)]
+        baseline_percent: f64,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 90)]
+        seconds: u64,
+        /// Seconds of recovery probes after the load stops.
+        #[arg(long, default_value_t = 30)]
+        recover_seconds: u64,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value = "bench-out/shed")]
+        out: PathBuf,
+        #[arg(long)]
+        queries: Option<PathBuf>,
+    },
+    /// Start-to-ready: spawn `nic serve` on --data-dir, time to the first 200 from
+    /// /health/ready and RSS then; median and max over runs, and once with --warm.
+    Ready {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[arg(long, default_value = "bench-out/ready")]
+        out: PathBuf,
+    },
 }
 
 pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
+        BenchCommand::Scale(a) => crate::bench_scale::run(cfg, a),
+        BenchCommand::ScaleServe(a) => crate::bench_scale::serve(cfg, a),
         BenchCommand::Ingest { dir, incremental } => bench_ingest(cfg, dir, incremental),
         BenchCommand::Search { queries, rounds, k } => bench_search(cfg, queries, rounds, k),
         BenchCommand::Http {
@@ -58,7 +117,7 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
             seconds,
             mode,
         } => {
-            http::run(
+            crate::bench_load::http::run(
                 cfg,
                 queries.unwrap_or_else(default_queries),
                 clients,
@@ -67,11 +126,55 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        BenchCommand::Soak {
+            minutes,
+            interval,
+            out,
+            clients,
+            queries,
+            unrelated,
+        } => {
+            let args = soak::SoakArgs {
+                minutes,
+                interval,
+                out,
+                clients,
+                queries: queries.unwrap_or_else(default_queries),
+                unrelated,
+            };
+            soak::run(cfg, args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Shed {
+            limit_mb,
+            baseline_percent,
+            seconds,
+            recover_seconds,
+            clients,
+            out,
+            queries,
+        } => {
+            let args = shed::ShedArgs {
+                limit_mb,
+                seconds,
+                recover_seconds,
+                clients,
+                baseline_percent,
+                out,
+                queries: queries.unwrap_or_else(default_queries),
+            };
+            shed::run(cfg, args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Ready { runs, out } => {
+            ready::run(cfg, ready::ReadyArgs { runs, out })?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
 /// This process's memory figures (RSS split into anon and file), from nic-ops.
-fn own_memory() -> nic_ops::memory::ProcessMemory {
+pub(crate) fn own_memory() -> nic_ops::memory::ProcessMemory {
     nic_ops::memory::read_process(std::process::id()).unwrap_or_else(|_| {
         nic_ops::memory::ProcessMemory {
             pid: std::process::id(),
@@ -151,16 +254,12 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
-}
-
-fn default_queries() -> PathBuf {
-    PathBuf::from("bench/queries.txt")
 }
 
 fn bench_search(
@@ -169,16 +268,7 @@ fn bench_search(
     rounds: usize,
     k: usize,
 ) -> Result<ExitCode> {
-    let path = queries.unwrap_or_else(default_queries);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading queries from {}", path.display()))?;
-    let queries: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    anyhow::ensure!(!queries.is_empty(), "no queries in {}", path.display());
+    let queries = crate::bench_load::read_queries(&queries.unwrap_or_else(default_queries))?;
 
     let t = Instant::now();
     let hybrid = crate::engine::retriever(cfg)?;
@@ -261,168 +351,4 @@ fn bench_search(
         mb(st.peak_rss_bytes)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `nic bench http`: a load generator against a `nic serve` child process on loopback.
-pub mod http {
-    use anyhow::{Context, Result};
-    use nic_core::NicConfig;
-    use std::io::{BufRead, BufReader};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
-
-    struct ServerChild(Child);
-    impl Drop for ServerChild {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    /// (RSS, anon, peak) of the server child.
-    fn child_rss(pid: u32) -> (u64, u64, u64) {
-        nic_ops::memory::read_process(pid)
-            .map(|m| (m.rss_bytes, m.anon_bytes, m.peak_rss_bytes))
-            .unwrap_or((0, 0, 0))
-    }
-
-    pub fn run(
-        cfg: &NicConfig,
-        queries: PathBuf,
-        clients: Vec<usize>,
-        seconds: u64,
-        mode: String,
-    ) -> Result<()> {
-        let text = std::fs::read_to_string(&queries)
-            .with_context(|| format!("reading {}", queries.display()))?;
-        let qs: Arc<Vec<String>> = Arc::new(
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect(),
-        );
-        anyhow::ensure!(!qs.is_empty(), "no queries");
-        let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
-            .args(["serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir"])
-            .arg(&cfg.data_dir)
-            .args(["--model", &cfg.model_dir().to_string_lossy()])
-            .env("NOVA_RATE_LIMIT_PER_MINUTE", "0")
-            .env("NOVA_QUEUE_MAX", "1024")
-            .env("NIC_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("starting nic serve")?;
-        let stdout = child.stdout.take().context("child stdout")?;
-        let pid = child.id();
-        let guard = ServerChild(child);
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .context("server did not report its address")?
-            .to_string();
-        let (rss0, anon0, _) = child_rss(pid);
-        println!(
-            "bench http: {base}, {} queries, mode {mode}, {seconds} s per level",
-            qs.len()
-        );
-        println!(
-            "  server RSS at start: {:.0} MB (anon {:.0} MB)",
-            rss0 as f64 / 1048576.0,
-            anon0 as f64 / 1048576.0
-        );
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
-        println!(
-            "  {:>7} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10} {:>10}",
-            "clients", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors", "RSS MB", "anon MB"
-        );
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .build()?;
-        // Warm-up: model load and page faults are not part of the steady-state figures.
-        rt.block_on(async {
-            for q in qs.iter().take(20) {
-                let _ = client
-                    .post(format!("{base}/api/ask"))
-                    .json(&serde_json::json!({"question": q, "mode": mode}))
-                    .send()
-                    .await;
-            }
-        });
-        for &n in &clients {
-            let (lat, errors, elapsed) = rt.block_on(async {
-                let deadline = Instant::now() + Duration::from_secs(seconds);
-                let started = Instant::now();
-                let mut tasks = Vec::new();
-                for c in 0..n {
-                    let client = client.clone();
-                    let qs = qs.clone();
-                    let base = base.clone();
-                    let mode = mode.clone();
-                    tasks.push(tokio::spawn(async move {
-                        let mut lat = Vec::new();
-                        let mut errors = 0usize;
-                        let mut i = c * 7;
-                        while Instant::now() < deadline {
-                            let q = &qs[i % qs.len()];
-                            i += 1;
-                            let t = Instant::now();
-                            let r = client
-                                .post(format!("{base}/api/ask"))
-                                .json(&serde_json::json!({"question": q, "mode": mode}))
-                                .send()
-                                .await;
-                            match r {
-                                Ok(resp) if resp.status().is_success() => {
-                                    let _ = resp.bytes().await;
-                                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                                }
-                                _ => errors += 1,
-                            }
-                        }
-                        (lat, errors)
-                    }));
-                }
-                let mut all = Vec::new();
-                let mut errors = 0;
-                for t in tasks {
-                    if let Ok((l, e)) = t.await {
-                        all.extend(l);
-                        errors += e;
-                    }
-                }
-                (all, errors, started.elapsed().as_secs_f64())
-            });
-            let mut lat = lat;
-            lat.sort_by(f64::total_cmp);
-            let (rss, anon, _) = child_rss(pid);
-            println!(
-                "  {:>7} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7} {:>10.0} {:>10.0}",
-                n,
-                lat.len() as f64 / elapsed,
-                super::percentile(&lat, 0.5),
-                super::percentile(&lat, 0.95),
-                super::percentile(&lat, 0.99),
-                errors,
-                rss as f64 / 1048576.0,
-                anon as f64 / 1048576.0
-            );
-        }
-        let (_, _, peak) = child_rss(pid);
-        println!(
-            "  server peak RSS (VmHWM): {:.0} MB",
-            peak as f64 / 1048576.0
-        );
-        drop(guard);
-        Ok(())
-    }
 }

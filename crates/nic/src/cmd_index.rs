@@ -1,4 +1,4 @@
-//! `nic index stats|verify|rollback`: the operator's view of the index generations
+//! `nic index stats|verify|rollback|convert`: the operator's view of the index generations
 //! (DESIGN §5, issue 4 item 7).
 //!
 //! Why these read the disk rather than a running server: they must work when the server is
@@ -26,6 +26,25 @@ pub enum IndexCommand {
     Verify(VerifyArgs),
     /// Switch CURRENT back to the previous generation (or the one given with --to).
     Rollback(RollbackArgs),
+    /// Rebuild the vector tier of the current generation without re-embedding, publish it
+    /// as a new generation (the old one is kept for rollback) and report its recall@10.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Search layout: `flat` (exact scan) or `hnsw` (graph, for large corpora).
+    #[arg(long)]
+    pub vector: String,
+    /// Scalar type the search structure reads: f32, f16 or i8.
+    #[arg(long, default_value = "f16")]
+    pub quantize: String,
+    /// Sampled queries for the recall@10 check against exact search.
+    #[arg(long, default_value_t = 200)]
+    pub sample: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -57,7 +76,45 @@ pub fn run(cfg: &NicConfig, cmd: IndexCommand) -> Result<ExitCode> {
         IndexCommand::Stats(a) => stats(cfg, a),
         IndexCommand::Verify(a) => verify(cfg, a),
         IndexCommand::Rollback(a) => rollback(cfg, a),
+        IndexCommand::Convert(a) => convert(cfg, a),
     }
+}
+
+fn convert(cfg: &NicConfig, a: ConvertArgs) -> Result<ExitCode> {
+    let kind = nic_index::VectorKind::new(
+        a.vector.parse().map_err(anyhow::Error::msg)?,
+        a.quantize.parse().map_err(anyhow::Error::msg)?,
+    );
+    if !a.json {
+        eprintln!(
+            "converting the vector tier in {} to {kind} (an HNSW graph over a million chunks takes minutes)...",
+            cfg.data_dir.display()
+        );
+    }
+    let r = nic_index::convert(&cfg.data_dir, kind, a.sample, cfg.keep_generations)
+        .with_context(|| format!("converting the index in {}", cfg.data_dir.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "generation {} ({}) -> generation {} ({}), {} chunks, built in {:.1} s",
+            r.from_generation, r.from_kind, r.generation, r.kind, r.chunks, r.build_seconds
+        );
+        println!(
+            "vector files {} (generation {} on disk)",
+            human_bytes(r.vector_bytes),
+            human_bytes(r.disk_bytes)
+        );
+        println!(
+            "recall@10 {:.3} against exact search on {} sampled queries; search p50 {:.2} ms (exact {:.2} ms)",
+            r.recall_at_10, r.recall_queries, r.search_p50_ms, r.exact_p50_ms
+        );
+        println!(
+            "now current; `nic index rollback` returns to generation {}. Set NOVA_VECTOR_INDEX={} to keep this tier on the next ingest.",
+            r.from_generation, r.kind
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One file of a generation: size on disk and bytes in the page cache now.
@@ -119,8 +176,10 @@ pub struct IndexStats {
 /// Splits a vector kind such as `flat-i8` into (layout, scalar type, rescoring type).
 fn describe_kind(kind: &str) -> (String, String, Option<String>) {
     let (layout, scalar) = kind.split_once('-').unwrap_or((kind, "f32"));
-    // The flat-i8 tier rescoring its top candidates from the f32 copy (nic-index vectors.rs).
-    let rescoring = (layout == "flat" && scalar == "i8").then(|| "f32".to_string());
+    // Every tier but flat-f32 rescores its top candidates from the f32 rows
+    // (nic-index `vectors` module docs).
+    let rescoring = !(layout == "flat" && scalar == "f32");
+    let rescoring = rescoring.then(|| "f32".to_string());
     (layout.to_string(), scalar.to_string(), rescoring)
 }
 
@@ -478,9 +537,13 @@ mod tests {
         );
         assert_eq!(
             describe_kind("hnsw-f16"),
-            ("hnsw".into(), "f16".into(), None)
+            ("hnsw".into(), "f16".into(), Some("f32".into()))
         );
         assert_eq!(describe_kind("flat"), ("flat".into(), "f32".into(), None));
+        assert_eq!(
+            describe_kind("flat-f32"),
+            ("flat".into(), "f32".into(), None)
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use nic_core::NicConfig;
-use nic_ops::sampler::{monitor_header, monitor_line, render_svg_plot, Sample, Sampler, Source};
+use nic_ops::sampler::{
+    monitor_header, monitor_line, render_png_plot, render_svg_plot, Sample, Sampler, Source,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,8 +36,9 @@ pub struct MonitorArgs {
     /// CSV output (UTC timestamps, bytes) instead of a table (local time, MiB).
     #[arg(long)]
     pub csv: bool,
-    /// Also draw the memory curve into this SVG file when the monitor stops.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the memory curve into this file when the monitor stops: PNG when FILE ends
+    /// in `.png`, SVG otherwise.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot: Option<PathBuf>,
 }
 
@@ -178,7 +181,15 @@ pub fn monitor(cfg: &NicConfig, args: MonitorArgs) -> Result<ExitCode> {
         eprintln!("monitor interrupted after {taken} samples");
     }
     if let (Some(path), Some(p)) = (&args.plot, plot) {
-        write_report_file(path, render_svg_plot(&p.samples).as_bytes())?;
+        let is_png = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+        let bytes = if is_png {
+            render_png_plot(&p.samples).context("drawing the PNG plot")?
+        } else {
+            render_svg_plot(&p.samples).into_bytes()
+        };
+        write_report_file(path, &bytes)?;
         eprintln!(
             "memory plot of {} samples written to {}",
             p.samples.len(),

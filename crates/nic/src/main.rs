@@ -2,6 +2,8 @@
 //! (defaults < nic.toml < environment < flags), and dispatches to a subcommand. Errors reach
 //! the user through `anyhow` with a sentence that says what to do.
 
+mod bench_load;
+mod bench_scale;
 mod cli;
 mod cmd_audit;
 mod cmd_bench;

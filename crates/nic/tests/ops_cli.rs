@@ -256,6 +256,55 @@ fn index_rollback_switches_the_current_generation() {
 }
 
 #[test]
+fn index_convert_switches_the_vector_tier_and_rolls_back() {
+    let Some(m) = model() else { return };
+    let f = Fixture::new(m);
+    f.ingest();
+    let out = f.run(&[
+        "index",
+        "convert",
+        "--vector",
+        "hnsw",
+        "--quantize",
+        "f16",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["from_kind"], "flat-i8");
+    assert_eq!(r["kind"], "hnsw-f16");
+    assert!(r["recall_at_10"].as_f64().unwrap() >= 0.9, "{r}");
+    let s = f.stats();
+    assert_eq!(s["vector_kind"], "hnsw-f16");
+    assert_eq!(s["vector_layout"], "hnsw");
+    assert!(s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "vectors.hnsw"));
+    let out = f.run(&["search", "alternator", "--k", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    for bad in [
+        ["--vector", "ivf", "--quantize", "f16"],
+        ["--vector", "flat", "--quantize", "f64"],
+    ] {
+        let mut args = vec!["index", "convert"];
+        args.extend(bad);
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(
+            text(&out.stderr).contains("unknown"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let out = f.run(&["index", "rollback"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(f.stats()["vector_kind"], "flat-i8");
+}
+
+#[test]
 fn monitor_samples_a_pid_as_csv_and_plots() {
     if !Path::new("/proc/self/status").exists() {
         eprintln!("skipped: no /proc");

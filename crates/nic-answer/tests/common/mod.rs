@@ -42,6 +42,8 @@ pub fn fixture() -> &'static Fixture {
             },
             chunk: nic_ingest::ChunkOptions::default(),
             keep_generations: 2,
+            vector_index: "auto".into(),
+            hnsw_min_chunks: 200_000,
             rebuild: false,
         };
         let report = nic_index::ingest(dir.path(), &opts, embedder.as_ref(), &|_| {})

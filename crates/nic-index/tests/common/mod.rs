@@ -92,6 +92,8 @@ pub fn options(roots: &[&Path]) -> IngestOptions {
             overlap_tokens: 30,
         },
         keep_generations: 2,
+        vector_index: "auto".into(),
+        hnsw_min_chunks: 200_000,
         rebuild: false,
     }
 }

@@ -1,4 +1,4 @@
-//! `nic monitor`: periodic memory samples of a NIC process, as a table, CSV or SVG plot.
+//! `nic monitor`: periodic memory samples of a NIC process, as a table, CSV or SVG/PNG plot.
 //!
 //! The runbook's Python monitor script printed RSS, VMS, shared and %mem of a PID; this is
 //! the same for NIC, plus the anon/file split that tells a leak (anon grows) from a warm
@@ -6,10 +6,14 @@
 //! endpoint of a running server (`checks.memory`), so it also works from outside a
 //! container whose PIDs are not visible. The CLI owns the loop, interval and Ctrl-C.
 
+mod canvas;
+mod font5x7;
 pub mod http;
 mod plot;
+pub mod png_plot;
 
 pub use plot::render_svg_plot;
+pub use png_plot::{render_png, render_png_plot, Chart, Rule, Series};
 
 use crate::error::OpsError;
 use crate::memory::parse::parse_meminfo_total;
