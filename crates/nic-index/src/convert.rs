@@ -152,11 +152,7 @@ pub fn convert(
     manifest.write(&tmp)?;
     fsutil::fsync_tree(&tmp)?;
     let final_dir = fsutil::gen_dir(data_dir, id);
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(IndexError::io(&final_dir))?;
-    }
-    std::fs::rename(&tmp, &final_dir).map_err(IndexError::io(&final_dir))?;
-    fsutil::fsync_dir(&gens)?;
+    fsutil::move_into_place(&tmp, &final_dir)?;
 
     // Open it fully before it becomes current: a tier that does not open is never served.
     let converted = Generation::open(data_dir, id)?;

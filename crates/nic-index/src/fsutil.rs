@@ -39,6 +39,20 @@ pub fn fsync_file(path: &Path) -> Result<(), IndexError> {
         .map_err(IndexError::io(path))
 }
 
+/// Moves a finished, fsynced `gen-N.tmp` to its final name (replacing a leftover of an
+/// earlier interrupted run) and makes the rename durable. Every publisher (ingest, convert,
+/// the synthetic benchmark corpus) ends with this, before switching `CURRENT`.
+pub(crate) fn move_into_place(tmp: &Path, final_dir: &Path) -> Result<(), IndexError> {
+    if final_dir.exists() {
+        std::fs::remove_dir_all(final_dir).map_err(IndexError::io(final_dir))?;
+    }
+    std::fs::rename(tmp, final_dir).map_err(IndexError::io(final_dir))?;
+    match final_dir.parent() {
+        Some(parent) => fsync_dir(parent),
+        None => Ok(()),
+    }
+}
+
 pub fn fsync_dir(path: &Path) -> Result<(), IndexError> {
     File::open(path)
         .and_then(|f| f.sync_all())

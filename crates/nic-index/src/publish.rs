@@ -181,11 +181,7 @@ pub(crate) fn build_generation(
     progress(&ProgressEvent::Publishing {
         step: PublishStep::Rename,
     });
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(IndexError::io(&final_dir))?;
-    }
-    std::fs::rename(&tmp, &final_dir).map_err(IndexError::io(&final_dir))?;
-    fsutil::fsync_dir(&gens)?;
+    fsutil::move_into_place(&tmp, &final_dir)?;
     Ok(manifest)
 }
 

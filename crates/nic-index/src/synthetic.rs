@@ -279,11 +279,7 @@ pub fn publish_synthetic(
     manifest.write(&tmp)?;
     fsutil::fsync_tree(&tmp)?;
     let final_dir = fsutil::gen_dir(data_dir, id);
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(IndexError::io(&final_dir))?;
-    }
-    std::fs::rename(&tmp, &final_dir).map_err(IndexError::io(&final_dir))?;
-    fsutil::fsync_dir(&gens)?;
+    fsutil::move_into_place(&tmp, &final_dir)?;
     fsutil::switch_current(data_dir, id)?;
     catalog.record_generation(&GenerationRecord {
         id,

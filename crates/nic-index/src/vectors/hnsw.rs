@@ -302,8 +302,7 @@ impl nic_core::VectorIndex for HnswIndex {
     }
 
     fn vector(&self, ordinal: u32) -> Option<Vec<f32>> {
-        let o = ordinal as usize;
-        (o < self.rows.len()).then(|| self.rows.row(o).to_vec())
+        self.rows.get(ordinal)
     }
 }
 

@@ -201,6 +201,13 @@ impl F32Rows {
 
     /// Row `o` (caller checks `o < len`).
     #[inline]
+    /// An owned copy of row `ordinal`, or `None` past the end (the `VectorIndex::vector`
+    /// of every tier).
+    pub fn get(&self, ordinal: u32) -> Option<Vec<f32>> {
+        let o = ordinal as usize;
+        (o < self.len()).then(|| self.row(o).to_vec())
+    }
+
     pub fn row(&self, o: usize) -> &[f32] {
         let start = HEADER + o * self.dim * 4;
         let bytes = &self.map[start..start + self.dim * 4];
