@@ -6,12 +6,17 @@
 //! the stages before it, never on the ones after it.
 
 pub mod config;
+pub mod doc;
 pub mod text;
 pub mod traits;
 pub mod types;
 
 pub use config::{ConfigError, NicConfig};
 pub use traits::{EmbedError, Embedder, LexicalIndex, VectorIndex};
+pub use doc::{
+    Admonition, Block, BlockKind, DocMeta, DocTree, HeadingSource, Item, Section, StructureCounts,
+    Table,
+};
 pub use types::*;
 
 /// Version of the NIC build, shown by `nic --version`, `/health` and `/api/status`.

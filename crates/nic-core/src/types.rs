@@ -20,6 +20,9 @@ pub fn section_display(path: &[String]) -> String {
 pub struct SectionMark {
     pub offset: usize,
     pub path: SectionPath,
+    /// The section's id in the document's [`crate::doc::DocTree`] (0 = the document root).
+    #[serde(default)]
+    pub section: u32,
 }
 
 /// One page of extracted text. `number` is 1-based and comes from the document itself
@@ -56,6 +59,9 @@ pub struct ExtractedDoc {
     pub empty_pages: Vec<u32>,
     /// Non-fatal problems worth reporting (fallback extractor used, page failed, ...).
     pub warnings: Vec<String>,
+    /// The section tree with typed blocks (sections, steps, tables, warnings).
+    #[serde(default)]
+    pub tree: crate::doc::DocTree,
 }
 
 /// A retrieval unit: about 200–300 tokens of one page, with its provenance.
@@ -73,6 +79,14 @@ pub struct Chunk {
     pub char_start: usize,
     pub char_end: usize,
     pub text: String,
+    /// The section of the document tree the chunk's body text is from (0 = the root).
+    #[serde(default)]
+    pub section_id: u32,
+    /// The blocks of the document tree the chunk covers: `block_start..block_end`.
+    #[serde(default)]
+    pub block_start: u32,
+    #[serde(default)]
+    pub block_end: u32,
 }
 
 impl Chunk {

@@ -27,8 +27,26 @@ CREATE TABLE chunks(
   ordinal INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc TEXT NOT NULL,
   domain TEXT NOT NULL, title TEXT NOT NULL, page INTEGER NOT NULL,
   section TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
-  text TEXT NOT NULL);
+  text TEXT NOT NULL, section_id INTEGER NOT NULL DEFAULT 0,
+  block_start INTEGER NOT NULL DEFAULT 0, block_end INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE doc_meta(doc TEXT PRIMARY KEY, meta TEXT NOT NULL);
+CREATE TABLE sections(
+  doc TEXT NOT NULL, id INTEGER NOT NULL, subtree_end INTEGER NOT NULL, section TEXT NOT NULL,
+  PRIMARY KEY(doc, id)) WITHOUT ROWID;
+CREATE TABLE blocks(
+  doc TEXT NOT NULL, id INTEGER NOT NULL, block TEXT NOT NULL,
+  PRIMARY KEY(doc, id)) WITHOUT ROWID;
 ";
+
+/// A section as stored: the section, the end of its subtree's blocks, and its path.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SectionRow {
+    pub doc: String,
+    #[serde(flatten)]
+    pub section: nic_core::Section,
+    /// One past the last block of this section and its subsections.
+    pub subtree_end: u32,
+}
 
 /// One document row of a generation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -70,7 +88,8 @@ impl ChunkDbWriter {
         self.conn
             .prepare_cached(
                 "INSERT INTO chunks(ordinal, chunk_id, doc, domain, title, page, section,
-                 char_start, char_end, text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                 char_start, char_end, text, section_id, block_start, block_end)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -84,10 +103,37 @@ impl ChunkDbWriter {
                     c.chunk.char_start as i64,
                     c.chunk.char_end as i64,
                     c.chunk.text,
+                    c.chunk.section_id,
+                    c.chunk.block_start,
+                    c.chunk.block_end,
                 ])
             })
             .map_err(IndexError::sql(&self.path))?;
         Ok(())
+    }
+
+    /// The document's tree: its metadata, sections and blocks.
+    pub fn add_tree(&self, doc: &str, tree: &nic_core::DocTree) -> Result<(), IndexError> {
+        let json = |v: &dyn erased::Ser| v.json();
+        let run = || -> rusqlite::Result<()> {
+            self.conn
+                .prepare_cached("INSERT INTO doc_meta(doc, meta) VALUES (?1, ?2)")?
+                .execute(params![doc, json(&tree.meta)])?;
+            let mut st = self.conn.prepare_cached(
+                "INSERT INTO sections(doc, id, subtree_end, section) VALUES (?1,?2,?3,?4)",
+            )?;
+            for sec in &tree.sections {
+                st.execute(params![doc, sec.id, tree.subtree_end(sec.id), json(sec)])?;
+            }
+            let mut st = self
+                .conn
+                .prepare_cached("INSERT INTO blocks(doc, id, block) VALUES (?1,?2,?3)")?;
+            for (i, b) in tree.blocks.iter().enumerate() {
+                st.execute(params![doc, i as u32, json(b)])?;
+            }
+            Ok(())
+        };
+        run().map_err(IndexError::sql(&self.path))
     }
 
     pub fn add_document(&self, d: &DocumentRow) -> Result<(), IndexError> {
@@ -147,6 +193,19 @@ fn sqlite_uri(path: &Path) -> String {
     s
 }
 
+/// JSON for the tree tables (serialising these plain structs cannot fail; an empty object
+/// is written if it ever did, and reads back as "no data").
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+        }
+    }
+}
+
 fn row_to_chunk(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredChunk> {
     let section: String = r.get(6)?;
     Ok(StoredChunk {
@@ -161,12 +220,15 @@ fn row_to_chunk(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredChunk> {
             char_start: r.get::<_, i64>(7)? as usize,
             char_end: r.get::<_, i64>(8)? as usize,
             text: r.get(9)?,
+            section_id: r.get(10)?,
+            block_start: r.get(11)?,
+            block_end: r.get(12)?,
         },
     })
 }
 
-const CHUNK_COLUMNS: &str =
-    "ordinal, chunk_id, doc, domain, title, page, section, char_start, char_end, text";
+const CHUNK_COLUMNS: &str = "ordinal, chunk_id, doc, domain, title, page, section, char_start, \
+     char_end, text, section_id, block_start, block_end";
 
 impl ChunkDb {
     pub fn open(gen_dir: &Path, connections: usize) -> Result<Self, IndexError> {
@@ -236,6 +298,81 @@ impl ChunkDb {
             .optional()
         })
         .map_err(IndexError::sql(&self.path))
+    }
+
+    /// One section of a document, with the end of its subtree.
+    pub fn section(&self, doc: &str, id: u32) -> Result<Option<SectionRow>, IndexError> {
+        self.with_conn(|c| {
+            c.prepare_cached("SELECT subtree_end, section FROM sections WHERE doc=?1 AND id=?2")?
+                .query_row(params![doc, id], |r| {
+                    let json: String = r.get(1)?;
+                    Ok((r.get::<_, u32>(0)?, json))
+                })
+                .optional()
+        })
+        .map_err(IndexError::sql(&self.path))
+        .map(|row| {
+            row.and_then(|(subtree_end, json)| {
+                let section: nic_core::Section = serde_json::from_str(&json).ok()?;
+                Some(SectionRow {
+                    doc: doc.to_string(),
+                    section,
+                    subtree_end,
+                })
+            })
+        })
+    }
+
+    /// Every section of a document, in order (its outline).
+    pub fn sections(&self, doc: &str) -> Result<Vec<SectionRow>, IndexError> {
+        let rows: Vec<(u32, String)> = self
+            .with_conn(|c| {
+                let mut st = c.prepare_cached(
+                    "SELECT subtree_end, section FROM sections WHERE doc=?1 ORDER BY id",
+                )?;
+                let rows = st.query_map([doc], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .map_err(IndexError::sql(&self.path))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(subtree_end, json)| {
+                Some(SectionRow {
+                    doc: doc.to_string(),
+                    section: serde_json::from_str(&json).ok()?,
+                    subtree_end,
+                })
+            })
+            .collect())
+    }
+
+    /// Blocks `first..end` of a document, in order.
+    pub fn blocks(&self, doc: &str, first: u32, end: u32) -> Result<Vec<nic_core::Block>, IndexError> {
+        let rows: Vec<String> = self
+            .with_conn(|c| {
+                let mut st = c.prepare_cached(
+                    "SELECT block FROM blocks WHERE doc=?1 AND id>=?2 AND id<?3 ORDER BY id",
+                )?;
+                let rows = st.query_map(params![doc, first, end], |r| r.get(0))?;
+                rows.collect()
+            })
+            .map_err(IndexError::sql(&self.path))?;
+        Ok(rows
+            .iter()
+            .filter_map(|j| serde_json::from_str(j).ok())
+            .collect())
+    }
+
+    /// What the document states about itself (title, revision, date, covers).
+    pub fn doc_meta(&self, doc: &str) -> Result<Option<nic_core::DocMeta>, IndexError> {
+        let json: Option<String> = self
+            .with_conn(|c| {
+                c.prepare_cached("SELECT meta FROM doc_meta WHERE doc=?1")?
+                    .query_row([doc], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(IndexError::sql(&self.path))?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
     }
 
     /// Every document of the generation, by path.

@@ -18,6 +18,7 @@ use crate::fsutil::{self, IngestLock};
 use crate::ingest_file::{process_file, FileError, Processed};
 use crate::publish::{build_generation, prune_generations, BuildSpec, DocEntry};
 use crate::report::{
+    DocStructure,
     FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
 };
 use crate::store::Store;
@@ -29,8 +30,11 @@ use std::time::Instant;
 
 fn chunking_key(c: &ChunkOptions) -> String {
     format!(
-        "chunker-v1/{}/{}/{}",
-        c.target_tokens, c.max_tokens, c.overlap_tokens
+        "chunker-v1/{}/{}/{}/structure-v{}",
+        c.target_tokens,
+        c.max_tokens,
+        c.overlap_tokens,
+        nic_ingest::STRUCTURE_VERSION
     )
 }
 
@@ -152,6 +156,7 @@ pub fn ingest(
         files_reused: 0,
         failed: Vec::new(),
         warnings: Vec::new(),
+        structure: Vec::new(),
         documents: 0,
         pages: 0,
         empty_pages: 0,
@@ -216,6 +221,7 @@ pub fn ingest(
                 entry,
                 reused,
                 warnings,
+                structure,
             }) => {
                 let prev = prev_docs.get(&src.doc);
                 match prev {
@@ -237,7 +243,18 @@ pub fn ingest(
                 } else {
                     report.files_extracted += 1;
                     report.chunks_embedded += chunks as usize;
-                    FileOutcome::Extracted { chunks }
+                    let structure = structure.unwrap_or_default();
+                    if structure.sections == 0 {
+                        report.warnings.push(FileWarning {
+                            path: path_s.clone(),
+                            message: "no structure found (no headings): answers will cite pages only; check it with `nic outline`".into(),
+                        });
+                    }
+                    report.structure.push(DocStructure {
+                        doc: src.doc.clone(),
+                        counts: structure,
+                    });
+                    FileOutcome::Extracted { chunks, structure }
                 }
             }
             Err(FileError::Fatal(e)) => return Err(e),

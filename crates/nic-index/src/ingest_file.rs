@@ -34,6 +34,8 @@ pub(crate) struct Processed {
     pub entry: DocEntry,
     pub reused: bool,
     pub warnings: Vec<String>,
+    /// Sections, tables, procedures and warnings found (documents parsed in this run).
+    pub structure: Option<nic_core::StructureCounts>,
 }
 
 pub(crate) enum FileError {
@@ -85,6 +87,7 @@ pub(crate) fn process_file(
                 entry: entry(&d),
                 reused: true,
                 warnings: Vec::new(),
+                structure: None,
             });
         }
     }
@@ -150,6 +153,9 @@ pub(crate) fn process_file(
                 char_end: c.char_end,
                 text: c.text.clone(),
                 vector: v,
+                section_id: c.section_id,
+                block_start: c.block_start,
+                block_end: c.block_end,
             });
         }
         progress(&ProgressEvent::Embedded {
@@ -165,10 +171,11 @@ pub(crate) fn process_file(
         chunk_count: pieces.len() as u32,
         dim: embedder.dim(),
     };
-    store.put_doc(&key, &stored, &pieces)?;
+    store.put_doc(&key, &stored, &pieces, &doc.tree)?;
     Ok(Processed {
         entry: entry(&stored),
         reused: false,
         warnings,
+        structure: Some(doc.tree.counts()),
     })
 }

@@ -62,7 +62,7 @@ pub mod vectors;
 
 pub use analyzer::{analyze, query_terms, ANALYZER_VERSION};
 pub use catalog::GenerationRecord;
-pub use chunkdb::DocumentRow;
+pub use chunkdb::{DocumentRow, SectionRow};
 pub use convert::{convert, sample_queries, ConvertReport};
 pub use error::IndexError;
 pub use generation::{
@@ -71,7 +71,7 @@ pub use generation::{
 pub use ingest::ingest;
 pub use manifest::{FileEntry, Manifest, VerifyProblem};
 pub use report::{
-    FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
+    DocStructure, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
 };
 pub use vectors::{
     auto_kind, normalized, quantize, recall_at_k, F32Rows, FlatIndex, HnswIndex, HnswParams,

@@ -104,6 +104,9 @@ pub(crate) fn build_generation(
                     char_start: p.char_start,
                     char_end: p.char_end,
                     text: p.text,
+                    section_id: p.section_id,
+                    block_start: p.block_start,
+                    block_end: p.block_end,
                 },
             })?;
             ordinal += 1;
@@ -120,6 +123,11 @@ pub(crate) fn build_generation(
                 ),
             ));
         }
+        let mut tree = store.get_tree(&e.store_key)?;
+        if tree.meta.title.is_empty() {
+            tree.meta.title = e.title.clone();
+        }
+        chunks_db.add_tree(&e.doc, &tree)?;
         pages += u64::from(e.pages);
         empty_pages += e.empty_pages.len() as u64;
         chunks_db.add_document(&DocumentRow {

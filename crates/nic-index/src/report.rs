@@ -75,6 +75,7 @@ pub enum FileOutcome {
     /// Extracted, chunked and embedded in this run.
     Extracted {
         chunks: u32,
+        structure: nic_core::StructureCounts,
     },
     Failed {
         reason: String,
@@ -132,6 +133,14 @@ pub struct FileWarning {
     pub message: String,
 }
 
+/// How a document parsed in this run was understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocStructure {
+    pub doc: String,
+    #[serde(flatten)]
+    pub counts: nic_core::StructureCounts,
+}
+
 /// The summary of one ingest. `files_new/changed/unchanged` classify the scanned files
 /// against the generation that was current when the run started (failed files are counted
 /// there too); `documents/pages/chunks` describe the resulting generation (or what would
@@ -149,6 +158,8 @@ pub struct IngestReport {
     pub files_reused: usize,
     pub failed: Vec<FileFailure>,
     pub warnings: Vec<FileWarning>,
+    /// Sections, tables, procedures and warnings of each document parsed in this run.
+    pub structure: Vec<DocStructure>,
     pub documents: usize,
     pub pages: u64,
     pub empty_pages: u64,

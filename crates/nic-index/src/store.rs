@@ -38,6 +38,9 @@ pub struct StoredPiece {
     pub char_end: usize,
     pub text: String,
     pub vector: Vec<f32>,
+    pub section_id: u32,
+    pub block_start: u32,
+    pub block_end: u32,
 }
 
 pub struct Store {
@@ -80,9 +83,24 @@ impl Store {
                key TEXT NOT NULL, n INTEGER NOT NULL, page INTEGER NOT NULL,
                section TEXT NOT NULL, title TEXT NOT NULL, char_start INTEGER NOT NULL,
                char_end INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL,
-               PRIMARY KEY(key, n));",
+               PRIMARY KEY(key, n));
+             CREATE TABLE IF NOT EXISTS trees(key TEXT PRIMARY KEY, tree TEXT NOT NULL);",
         )
         .map_err(sql(&path))?;
+        // Stores written before the document tree existed gain its columns (their entries
+        // are keyed by an older parser version and are re-parsed anyway).
+        let has_section_id = conn
+            .prepare("SELECT 1 FROM pragma_table_info('chunks') WHERE name='section_id'")
+            .and_then(|mut st| st.exists([]))
+            .map_err(sql(&path))?;
+        if !has_section_id {
+            conn.execute_batch(
+                "ALTER TABLE chunks ADD COLUMN section_id INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE chunks ADD COLUMN block_start INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE chunks ADD COLUMN block_end INTEGER NOT NULL DEFAULT 0;",
+            )
+            .map_err(sql(&path))?;
+        }
         Ok(Self { path, conn })
     }
 
@@ -118,11 +136,20 @@ impl Store {
         key: &str,
         doc: &StoredDoc,
         pieces: &[StoredPiece],
+        tree: &nic_core::DocTree,
     ) -> Result<(), IndexError> {
         let path = self.path.clone();
+        let tree_json = serde_json::to_string(tree).map_err(|e| IndexError::Corrupt {
+            path: path.clone(),
+            reason: format!("document tree cannot be serialised: {e}"),
+        })?;
         let tx = self.conn.transaction().map_err(IndexError::sql(&path))?;
         let write = || -> rusqlite::Result<()> {
             tx.execute("DELETE FROM chunks WHERE key=?1", [key])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO trees(key, tree) VALUES (?1, ?2)",
+                params![key, tree_json],
+            )?;
             tx.execute(
                 "INSERT OR REPLACE INTO docs(key, title, pages, empty_pages, chunk_count, dim,
                  created) VALUES (?1,?2,?3,?4,?5,?6,?7)",
@@ -138,7 +165,8 @@ impl Store {
             )?;
             let mut st = tx.prepare_cached(
                 "INSERT INTO chunks(key, n, page, section, title, char_start, char_end, text,
-                 vector) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                 vector, section_id, block_start, block_end)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
             )?;
             for (n, p) in pieces.iter().enumerate() {
                 st.execute(params![
@@ -150,7 +178,10 @@ impl Store {
                     p.char_start as i64,
                     p.char_end as i64,
                     p.text,
-                    vec_to_blob(&p.vector)
+                    vec_to_blob(&p.vector),
+                    p.section_id,
+                    p.block_start,
+                    p.block_end
                 ])?;
             }
             Ok(())
@@ -169,8 +200,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT page, section, title, char_start, char_end, text, vector FROM chunks
-                 WHERE key=?1 ORDER BY n",
+                "SELECT page, section, title, char_start, char_end, text, vector, section_id,
+                 block_start, block_end FROM chunks WHERE key=?1 ORDER BY n",
             )
             .map_err(self.sql())?;
         let mut rows = st.query([key]).map_err(IndexError::sql(&self.path))?;
@@ -186,6 +217,9 @@ impl Store {
                     char_end: r.get::<_, i64>(4)? as usize,
                     text: r.get(5)?,
                     vector: blob_to_vec(&blob),
+                    section_id: r.get(7)?,
+                    block_start: r.get(8)?,
+                    block_end: r.get(9)?,
                 })
             })()
             .map_err(IndexError::sql(&self.path))?;
@@ -194,10 +228,24 @@ impl Store {
         Ok(())
     }
 
+    /// The document tree stored with an entry (empty for entries written before trees).
+    pub fn get_tree(&self, key: &str) -> Result<nic_core::DocTree, IndexError> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT tree FROM trees WHERE key=?1")
+            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+            .map_err(self.sql())?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
     /// Forgets everything (`nic ingest --rebuild`).
     pub fn clear(&self) -> Result<(), IndexError> {
         self.conn
-            .execute_batch("DELETE FROM chunks; DELETE FROM docs; PRAGMA incremental_vacuum;")
+            .execute_batch(
+                "DELETE FROM chunks; DELETE FROM docs; DELETE FROM trees; PRAGMA incremental_vacuum;",
+            )
             .map_err(self.sql())
     }
 
@@ -217,6 +265,10 @@ impl Store {
             }
             tx.execute(
                 "DELETE FROM chunks WHERE key NOT IN (SELECT key FROM keep)",
+                [],
+            )?;
+            tx.execute(
+                "DELETE FROM trees WHERE key NOT IN (SELECT key FROM keep)",
                 [],
             )?;
             let n = tx.execute(

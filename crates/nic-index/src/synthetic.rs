@@ -234,6 +234,9 @@ pub fn publish_synthetic(
                     char_start: 0,
                     char_end: text.len(),
                     text,
+                    section_id: 0,
+                    block_start: 0,
+                    block_end: 0,
                 },
             })?;
             if (i + 1) % 100_000 == 0 {

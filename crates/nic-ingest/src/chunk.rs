@@ -49,17 +49,33 @@ pub fn chunk_document(
     let opts = sane(opts);
     let mut chunks = Vec::new();
     let mut carried: SectionPath = Vec::new();
+    let mut carried_id = 0u32;
+    let blocks = &doc.tree.blocks;
+    let mut block_cursor = 0usize;
     for page in &doc.pages {
+        // The tree's blocks are in page order: this page's are a contiguous run.
+        while block_cursor < blocks.len() && blocks[block_cursor].page < page.number {
+            block_cursor += 1;
+        }
+        let page_end = blocks[block_cursor..]
+            .iter()
+            .take_while(|b| b.page == page.number)
+            .count()
+            + block_cursor;
         let ctx = PageCtx {
             page,
             carried: &carried,
+            carried_id,
             doc,
             src,
+            blocks: (block_cursor, page_end),
         };
         ctx.chunk(&opts, count_tokens, &mut chunks);
         if let Some(m) = page.sections.last() {
             carried = m.path.clone();
+            carried_id = m.section;
         }
+        block_cursor = page_end;
     }
     chunks
 }
@@ -89,13 +105,43 @@ struct Span {
 struct PageCtx<'a> {
     page: &'a ExtractedPage,
     carried: &'a SectionPath,
+    carried_id: u32,
     doc: &'a ExtractedDoc,
     src: &'a SourceFile,
+    /// This page's blocks in `doc.tree.blocks`.
+    blocks: (usize, usize),
 }
 
 impl PageCtx<'_> {
     fn section_at(&self, offset: usize) -> &SectionPath {
         self.page.section_at(offset).unwrap_or(self.carried)
+    }
+
+    fn section_id_at(&self, offset: usize) -> u32 {
+        self.page
+            .sections
+            .iter()
+            .take_while(|m| m.offset <= offset)
+            .last()
+            .map_or(self.carried_id, |m| m.section)
+    }
+
+    /// The tree's blocks overlapping bytes `start..end` of this page, as a range of block
+    /// ids (empty at the position where such a block would be when none overlaps).
+    fn block_range(&self, start: usize, end: usize) -> (u32, u32) {
+        let (from, to) = self.blocks;
+        let page_blocks = &self.doc.tree.blocks[from..to];
+        let first = page_blocks.iter().position(|b| b.end > start);
+        match first {
+            Some(i) => {
+                let n = page_blocks[i..]
+                    .iter()
+                    .take_while(|b| b.start < end)
+                    .count();
+                ((from + i) as u32, (from + i + n) as u32)
+            }
+            None => (to as u32, to as u32),
+        }
     }
 
     fn chunk(&self, o: &ChunkOptions, count: &dyn Fn(&str) -> usize, out: &mut Vec<Chunk>) {
@@ -248,6 +294,7 @@ impl PageCtx<'_> {
         }
         let char_start = char_offset(text, cursor, start);
         let char_end = char_start + body.chars().count();
+        let (block_start, block_end) = self.block_range(start, end);
         out.push(Chunk {
             doc: self.src.doc.clone(),
             domain: self.src.domain.clone(),
@@ -257,6 +304,9 @@ impl PageCtx<'_> {
             char_start,
             char_end,
             text: body.to_string(),
+            section_id: self.section_id_at(atoms[body_atom].start),
+            block_start,
+            block_end,
         });
     }
 }

@@ -1,209 +1,367 @@
-//! Heading detection for plain-text-like pages (TXT, Markdown, PDF without an outline).
+//! Heading candidates: what one line of a manual *could* be, before the document decides.
 //!
-//! Manuals announce their structure in a handful of ways: Markdown `#` headings, numbered
-//! headings (`3.2 Brake Inspection`, `CHAPTER 4`), ALL-CAPS lines, bold lines, and numbered
-//! paragraph labels (`Para 2-2.1`, `Table 7-1`, `Safety Notice 4-A`). A citation is far more
-//! useful with "Brakes > 3.2 Brake Inspection > Para 3-2.1" than with a page number alone, so
-//! each recognised line becomes a section mark. The rules are deliberately conservative:
-//! a procedure step ("1. Remove the drain plug") or a warning ("WARNING: HOT") must never be
-//! mistaken for a heading, because it would then rename the section of everything after it.
+//! Manuals announce their structure in a handful of ways: Markdown `#` headings, keyword
+//! headings (`CHAPTER 4`, `SECTION 3: BRAKES`), numbered titles (`3.2 Brake Inspection`),
+//! paragraph labels (`Para 2-2.1`, `3-2.1 Bleeding`), numbered tables and safety notices
+//! (`Table 7-1 ...`, `Safety Notice 4-A`), ALL-CAPS and bold lines. This module only
+//! classifies one line; [`crate::structure`] decides with the whole document in view which
+//! kinds are headings there (a `1. Fuel System Issue` line is a list item in a manual that
+//! numbers its paragraphs `Para 1-2`, a top-level heading in one that numbers `1 Scope`).
+//!
+//! Lines that are never headings, whatever they look like: list items and bullets (`- DO
+//! NOT DRIVE`), safety notices (`WARNING: HOT`), figure captions, table rows, lines ending
+//! like sentences, and labels ending in a colon (`**Procedure:**` introduces a list).
 
-use nic_core::{SectionMark, SectionPath};
 use once_cell::sync::Lazy;
 use regex::Regex;
 
-/// How a recognised heading line fits into the section hierarchy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum HeadingKind {
-    /// Explicit depth: Markdown `#` count, number of components in `2.3.1`, CHAPTER = 1.
-    Leveled(usize),
-    /// ALL-CAPS or bold line: one level below the last explicit heading.
-    Unleveled,
-    /// Numbered paragraph label: the last element of the path, under the current heading.
+/// How a candidate heading line is numbered or styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CandKind {
+    /// Markdown `#` count.
+    Markdown(u8),
+    /// `CHAPTER 4`, `PART II`, `APPENDIX A`, `MODULE 2`.
+    Chapter,
+    /// `SECTION 3`.
+    Section,
+    /// `3.2 Brake Inspection`: two or more dotted components.
+    Dotted,
+    /// `1. Introduction`, `2 Installation`: one component.
+    Plain,
+    /// `Para 2-1.1`, `3-2.1`.
+    Para,
+    /// `Table 7-1 ...`, `Safety Notice 4-A`: addressable units that hold no subsections.
     Label,
+    /// A short ALL-CAPS line.
+    Caps,
+    /// A whole-line bold `**Title**`.
+    Bold,
+    /// A whole-line bold label `**Procedure:**`: a subsection below the bold titles.
+    BoldLabel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Heading {
-    pub kind: HeadingKind,
+pub(crate) struct Candidate {
+    pub kind: CandKind,
+    /// The heading as printed (emphasis markers removed).
     pub title: String,
+    /// `SECTION 3`, `Para 2-1.1`, `3.2`, `Table 7-1`.
+    pub number: Option<String>,
+    /// Numbering components for nesting: `Para 3-2.1` -> ["3","2","1"].
+    pub comps: Vec<String>,
 }
 
 /// Words that open a safety notice. Such lines are content, never headings.
 const ADMONITIONS: &[&str] = &[
     "WARNING",
+    "WARNINGS",
     "CAUTION",
     "DANGER",
     "NOTE",
+    "NOTES",
     "NOTICE",
     "IMPORTANT",
 ];
 
-static MD_HEADING: Lazy<Regex> = Lazy::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
-static KEYWORD_HEADING: Lazy<Regex> = Lazy::new(|| {
+static MD_HEADING: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").expect("static regex"));
+static KEYWORD: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"^(?i:(chapter|part|appendix|section))\s+([0-9]+(?:\.[0-9]+)*|[IVXLC]+|[A-Z])\b\.?(.*)$",
+        r"^(?i:(chapter|part|appendix|section|module))\s+([0-9]+(?:[.-][0-9]+)*|[IVXLC]+|[A-Z])\b\.?(.*)$",
     )
-    .unwrap()
+    .expect("static regex")
+});
+static PARA: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^((?:Para(?:graph)?\.?|PARA(?:GRAPH)?\.?)\s+(\d+(?:[-.]\d+)*[a-z]?)|(\d{1,2}-\d{1,3}(?:\.\d{1,3})*))(.*)$")
+        .expect("static regex")
 });
 static LABEL: Lazy<Regex> = Lazy::new(|| {
     Regex::new(concat!(
-        r"^((?:Para(?:graph)?\.?|PARA(?:GRAPH)?\.?)\s+\d+(?:[-.]\d+)*[a-z]?",
-        r"|(?:Table|TABLE)\s+\d+(?:[-.]\d+)*[A-Za-z]?",
-        r"|(?:Safety|SAFETY)\s+(?:Notice|NOTICE)\s+[0-9A-Z]+(?:-[0-9A-Z]+)*",
-        r"|\d{1,2}-\d{1,3}(?:\.\d{1,3})*)",
+        r"^((?:Table|TABLE)\s+([0-9]+(?:[-.][0-9]+)*[A-Za-z]?)",
+        r"|(?:Safety|SAFETY)\s+(?:Notice|NOTICE)\s+([0-9A-Z]+(?:-[0-9A-Z]+)*))",
         r"(.*)$"
     ))
-    .unwrap()
+    .expect("static regex")
 });
-static NUMBERED: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){0,4})(\.?)\s+(.+)$").unwrap());
+static NUMBERED: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){0,4})(\.?)\s+(.+)$").expect("static regex")
+});
+/// Markers that open a list item or step: `-`, `*`, `•`, `1.`, `1)`, `a.`, `(a)`, `Step 3`.
+pub(crate) static ITEM_MARKER: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^(?:[-*•·▪◦–○●■□➢✓]\s|\d{1,3}[.)](?:\s|$)|[a-zA-Z][.)]\s|\([a-zA-Z0-9]{1,3}\)\s|(?i:step)\s+\d+)")
+        .expect("static regex")
+});
+static CAPTION: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"^(?:Figure|FIGURE|Fig\.|FIG\.|Diagram|DIAGRAM|Illustration)\s*[0-9]+(?:[-.][0-9]+)*[A-Za-z]?\b")
+        .expect("static regex")
+});
 
 /// True when `line` opens a safety notice (`WARNING`, `Caution:`, `**NOTE**` ...).
 pub(crate) fn starts_with_admonition(line: &str) -> bool {
+    admonition_word(line).is_some()
+}
+
+/// The admonition word opening `line`, upper-cased.
+pub(crate) fn admonition_word(line: &str) -> Option<&'static str> {
     let t = line.trim_start_matches(|c: char| {
-        c == '*' || c == '_' || c == '-' || c == '•' || c.is_whitespace()
+        c == '*' || c == '_' || c == '-' || c == '•' || c == '!' || c == '⚠' || c.is_whitespace()
     });
     let word: String = t.chars().take_while(|c| c.is_alphabetic()).collect();
-    ADMONITIONS.iter().any(|a| a.eq_ignore_ascii_case(&word))
+    if word.is_empty() {
+        return None;
+    }
+    // "Note the reading" is prose; "NOTE", "Note:", "NOTE -" open a notice.
+    let after = t[word.len()..].chars().next();
+    let upper = word.chars().all(|c| c.is_uppercase());
+    if !upper && !matches!(after, Some(':' | '!' | '*') | None) {
+        return None;
+    }
+    ADMONITIONS
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(&word))
+        .copied()
+}
+
+/// A line opening a list item or step (never a heading).
+pub(crate) fn is_item(line: &str) -> bool {
+    ITEM_MARKER.is_match(line.trim_start())
+}
+
+/// A figure or diagram caption.
+pub(crate) fn is_caption(line: &str) -> bool {
+    CAPTION.is_match(line.trim())
+}
+
+/// A table row written with `|` separators.
+pub(crate) fn is_table_row(line: &str) -> bool {
+    let t = line.trim();
+    (t.starts_with('|') && t.matches('|').count() >= 2) || t.matches(" | ").count() >= 1
+}
+
+/// `Para 2-1.1`, `Table 7-1`, `Safety Notice 4-A` at the start of a line.
+pub(crate) fn is_label_line(line: &str) -> bool {
+    let t = line.trim();
+    LABEL.is_match(t) || PARA.captures(t).is_some_and(|c| c.get(2).is_some())
 }
 
 /// Classifies one trimmed line; `None` for ordinary content.
-pub(crate) fn classify_line(line: &str) -> Option<Heading> {
+pub(crate) fn classify_line(line: &str) -> Option<Candidate> {
     let line = line.trim();
     if line.is_empty() || line.len() > 200 {
         return None;
     }
     if let Some(c) = MD_HEADING.captures(line) {
         let title = strip_emphasis(&c[2]);
-        if title.is_empty() {
+        if !title.chars().any(char::is_alphanumeric) {
             return None;
         }
-        return Some(Heading {
-            kind: HeadingKind::Leveled(c[1].len()),
+        let (number, comps) = numbering_of(&title);
+        return Some(Candidate {
+            kind: CandKind::Markdown(c[1].len() as u8),
             title,
+            number,
+            comps,
         });
     }
     if starts_with_admonition(line)
-        || line.len() > 120
+        || line.chars().count() > 120
         || line.contains("....")
+        || line.contains(". . .")
         || line.contains('…')
+        || is_table_row(line)
+        || is_caption(line)
+        || !line.chars().any(char::is_alphabetic)
     {
         return None;
     }
     if let Some(inner) = bold_line(line) {
-        let inner = inner.trim();
-        if let Some(label) = inner.strip_suffix(':') {
-            let label = label.trim();
-            if !label.is_empty() && label.chars().count() <= 60 {
-                return Some(Heading {
-                    kind: HeadingKind::Label,
-                    title: label.to_string(),
-                });
-            }
+        let label = line.ends_with(':') || inner.trim().ends_with(':');
+        let inner = inner.trim().trim_end_matches(':').trim();
+        if inner.is_empty() || inner.chars().count() > 80 {
             return None;
         }
-        if !inner.is_empty() && inner.chars().count() <= 80 && !ends_like_sentence(inner) {
-            return Some(Heading {
-                kind: HeadingKind::Unleveled,
+        if ends_like_sentence(inner) || is_item(inner) || starts_with_admonition(inner) {
+            return None;
+        }
+        if label {
+            return Some(Candidate {
+                kind: CandKind::BoldLabel,
                 title: inner.to_string(),
+                number: None,
+                comps: Vec::new(),
             });
         }
-        return None;
-    }
-    if let Some(c) = KEYWORD_HEADING.captures(line) {
-        let rest = c[3].trim();
-        let rest_ok = rest.is_empty()
-            || (rest.chars().count() <= 80
-                && !ends_like_sentence(rest)
-                && rest
-                    .trim_start_matches([':', '-', '–', '—', '.', ' '])
-                    .chars()
-                    .next()
-                    .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit()));
-        if rest_ok {
-            let level = match c[1].to_ascii_lowercase().as_str() {
-                "section" => 2,
-                _ => 1,
-            };
-            return Some(Heading {
-                kind: HeadingKind::Leveled(level),
-                title: strip_emphasis(line),
-            });
+        let mut cand = classify_line(inner).unwrap_or(Candidate {
+            kind: CandKind::Bold,
+            title: inner.to_string(),
+            number: None,
+            comps: Vec::new(),
+        });
+        if cand.kind == CandKind::Caps {
+            cand.kind = CandKind::Bold;
         }
-        return None;
+        return Some(cand);
     }
-    if let Some(h) = label(line) {
-        return Some(h);
+    if let Some(c) = KEYWORD.captures(line) {
+        return keyword(line, &c);
+    }
+    if let Some(c) = LABEL.captures(line) {
+        return label(line, &c);
+    }
+    if let Some(c) = PARA.captures(line) {
+        return para(line, &c);
     }
     if let Some(c) = NUMBERED.captures(line) {
         let number = &c[1];
         let rest = c[3].trim();
-        let depth = number.split('.').count();
-        let first: u32 = number.split('.').next()?.parse().ok()?;
-        if depth == 1 && first > 40 {
+        let comps: Vec<String> = number.split('.').map(str::to_string).collect();
+        let first: u32 = comps.first()?.parse().ok()?;
+        if comps.len() == 1 && first > 40 {
             return None;
         }
-        if title_like(rest) {
-            return Some(Heading {
-                kind: HeadingKind::Leveled(depth),
-                title: strip_emphasis(line),
-            });
+        if !title_like(rest) {
+            return None;
         }
+        return Some(Candidate {
+            kind: if comps.len() > 1 {
+                CandKind::Dotted
+            } else {
+                CandKind::Plain
+            },
+            title: strip_emphasis(line),
+            number: Some(number.to_string()),
+            comps,
+        });
+    }
+    if is_item(line) {
         return None;
     }
     if all_caps_heading(line) {
-        return Some(Heading {
-            kind: HeadingKind::Unleveled,
+        return Some(Candidate {
+            kind: CandKind::Caps,
             title: line.to_string(),
+            number: None,
+            comps: Vec::new(),
         });
     }
     None
 }
 
-/// A numbered paragraph label at the start of `line`: `Para 2-2.1`, `1-2.3`, `Table 7-1`.
-/// A short title after the label is kept ("Table 7-1 Torque Values"); body text is not.
-fn label(line: &str) -> Option<Heading> {
-    let c = LABEL.captures(line)?;
-    let label = c[1].trim();
-    let raw_rest = &c[2];
-    if !(raw_rest.is_empty() || raw_rest.starts_with([' ', ':', '.', '\t'])) {
+fn keyword(line: &str, c: &regex::Captures<'_>) -> Option<Candidate> {
+    let rest = c[3].trim();
+    let rest_body = rest.trim_start_matches([':', '-', '–', '—', '.', ' ']);
+    let rest_ok = rest_body.is_empty()
+        || (rest_body.chars().count() <= 80
+            && !ends_like_sentence(rest_body)
+            && rest_body
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_uppercase() || ch.is_ascii_digit()));
+    if !rest_ok {
         return None;
     }
-    let rest = raw_rest
-        .trim()
-        .trim_start_matches([':', '.', '-', '–', '—', ' ']);
-    let bare_range = label.starts_with(|ch: char| ch.is_ascii_digit()) && !label.contains('.');
-    if bare_range && !rest.starts_with(|ch: char| ch.is_uppercase()) {
-        // "85-95 psi": a range of values, not a paragraph number.
-        return None;
-    }
-    let title = if !rest.is_empty() && rest.chars().count() <= 60 && !ends_like_sentence(rest) {
-        format!("{label} {rest}")
+    let word = c[1].to_ascii_lowercase();
+    let kind = if word == "section" {
+        CandKind::Section
     } else {
-        label.to_string()
+        CandKind::Chapter
     };
-    Some(Heading {
-        kind: HeadingKind::Label,
-        title: strip_emphasis(&title),
+    let id = &c[2];
+    Some(Candidate {
+        kind,
+        title: strip_emphasis(line),
+        number: Some(format!("{} {}", &c[1], id)),
+        comps: split_comps(id),
     })
 }
 
-/// `**Text**` (the whole line bold) -> `Text`.
+/// `Table 7-1 Torque Values`, `Safety Notice 4-A`: a short title after the label is kept;
+/// body text after it means the line is a sentence that starts with a reference.
+fn label(line: &str, c: &regex::Captures<'_>) -> Option<Candidate> {
+    let rest = &c[4];
+    if !(rest.is_empty() || rest.starts_with([' ', ':', '.', '\t', '-', '–', '—'])) {
+        return None;
+    }
+    let body = rest.trim().trim_start_matches([':', '.', '-', '–', '—', ' ']);
+    if body.chars().count() > 80 || ends_like_sentence(body) {
+        return None;
+    }
+    if body.chars().next().is_some_and(char::is_lowercase) {
+        return None; // "Table 2-1 lists the torques" is a sentence
+    }
+    let id = c.get(2).or(c.get(3))?.as_str();
+    Some(Candidate {
+        kind: CandKind::Label,
+        title: strip_emphasis(line),
+        number: Some(c[1].trim().to_string()),
+        comps: split_comps(id),
+    })
+}
+
+/// `Para 2-2.1 Front Pad Replacement`, `1-2.3 Remove the cover.`, not `85-95 psi`.
+fn para(line: &str, c: &regex::Captures<'_>) -> Option<Candidate> {
+    let label = c[1].trim();
+    let rest = &c[4];
+    if !(rest.is_empty() || rest.starts_with([' ', ':', '.', '\t'])) {
+        return None;
+    }
+    let body = rest.trim().trim_start_matches([':', '.', '-', '–', '—', ' ']);
+    let bare = c.get(3).is_some();
+    if bare && !body.starts_with(|ch: char| ch.is_uppercase()) {
+        return None; // "85-95 psi is the normal range"
+    }
+    if bare && (ends_like_sentence(body) || !title_like(body)) {
+        return None;
+    }
+    let id = c.get(2).or(c.get(3))?.as_str();
+    // "Para 2-1.1 Check the oil level." numbers a paragraph of text: the label is the
+    // heading, the sentence its content.
+    let title = if body.is_empty() || ends_like_sentence(body) || body.chars().count() > 90 {
+        label.to_string()
+    } else {
+        strip_emphasis(line)
+    };
+    Some(Candidate {
+        kind: CandKind::Para,
+        title,
+        number: Some(label.to_string()),
+        comps: split_comps(id),
+    })
+}
+
+fn split_comps(id: &str) -> Vec<String> {
+    id.split(['-', '.'])
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_uppercase())
+        .collect()
+}
+
+/// The numbering of a Markdown heading's text (`SECTION 3: SPECS` -> ["3"]).
+fn numbering_of(title: &str) -> (Option<String>, Vec<String>) {
+    match classify_line(title) {
+        Some(c) if !matches!(c.kind, CandKind::Markdown(_)) => (c.number, c.comps),
+        _ => (None, Vec::new()),
+    }
+}
+
+/// `**Text**` or `**Label:**` / `**Label**:` (the whole line bold) -> `Text`.
 fn bold_line(line: &str) -> Option<&str> {
-    let inner = line.strip_prefix("**")?;
+    let inner = line
+        .strip_prefix("**")
+        .or_else(|| line.strip_prefix("__"))?;
     let inner = inner
         .strip_suffix("**:")
-        .map(|s| s.strip_suffix(':').unwrap_or(s))
-        .or_else(|| inner.strip_suffix("**"))?;
+        .or_else(|| inner.strip_suffix("**"))
+        .or_else(|| inner.strip_suffix("__:"))
+        .or_else(|| inner.strip_suffix("__"))?;
     if inner.contains("**") {
         return None;
     }
     Some(inner)
 }
 
-fn strip_emphasis(s: &str) -> String {
-    s.replace("**", "").trim().to_string()
+pub(crate) fn strip_emphasis(s: &str) -> String {
+    s.replace("**", "").replace("__", "").trim().to_string()
 }
 
 fn ends_like_sentence(s: &str) -> bool {
@@ -240,7 +398,7 @@ fn title_like(rest: &str) -> bool {
 /// A short line of capitals such as "BRAKE SYSTEM" or "TROUBLESHOOTING".
 fn all_caps_heading(line: &str) -> bool {
     let line = line.trim_end_matches(':');
-    if line.chars().count() > 60 || ends_like_sentence(line) || line.split_whitespace().count() > 8
+    if line.chars().count() > 70 || ends_like_sentence(line) || line.split_whitespace().count() > 10
     {
         return false;
     }
@@ -254,193 +412,52 @@ fn all_caps_heading(line: &str) -> bool {
             .all(|c| c.is_uppercase())
 }
 
-/// Turns a stream of headings into section paths, keeping the hierarchy across pages.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct SectionTracker {
-    /// (level, title, unleveled)
-    stack: Vec<(usize, String, bool)>,
-    label: Option<String>,
-    /// Top-level number of the last numbered heading.
-    last_top: Option<u32>,
-    /// The document uses Markdown `#` headings.
-    markdown: bool,
-}
-
-impl SectionTracker {
-    /// Numbered headings must continue the document's numbering.
-    fn plausible(&self, h: &Heading) -> bool {
-        if !matches!(h.kind, HeadingKind::Leveled(_)) {
-            return true;
-        }
-        match (leading_number(&h.title), self.last_top) {
-            (None, _) => true,
-            (Some(n), None) => n <= 10,
-            (Some(n), Some(last)) => n >= last && n <= last + 2,
-        }
-    }
-
-    pub fn apply(&mut self, h: Heading) {
-        match h.kind {
-            HeadingKind::Leveled(level) => {
-                if let Some(n) = leading_number(&h.title) {
-                    self.last_top = Some(n);
-                }
-                self.stack.retain(|(l, _, _)| *l < level);
-                self.stack.push((level, h.title, false));
-                self.label = None;
-            }
-            HeadingKind::Unleveled => {
-                let level = match self.stack.last() {
-                    Some((l, _, true)) => *l,
-                    Some((l, _, false)) => l + 1,
-                    None => 1,
-                };
-                self.stack.retain(|(l, _, _)| *l < level);
-                self.stack.push((level, h.title, true));
-                self.label = None;
-            }
-            HeadingKind::Label => self.label = Some(h.title),
-        }
-    }
-
-    pub fn path(&self) -> SectionPath {
-        let mut p: SectionPath = self.stack.iter().map(|(_, t, _)| t.clone()).collect();
-        p.extend(self.label.iter().cloned());
-        p
-    }
-}
-
-/// Top-level number of a numbered heading: "3.2 Brake Inspection" -> 3.
-fn leading_number(title: &str) -> Option<u32> {
-    let digits: String = title.chars().take_while(char::is_ascii_digit).collect();
-    let next = title[digits.len()..].chars().next();
-    if digits.is_empty() || !matches!(next, Some('.' | ' ')) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-/// Marks for one page: a carry-over mark at 0 when the page does not open with a heading,
-/// then one mark per heading line. `skip` tells lines to ignore (running headers).
-///
-/// Two guards keep look-alikes out: numbered headings must continue the numbering (same or
-/// next chapter, the first one at most 10), which rejects table cells such as "20 GPIO";
-/// and a run of four or more heading-like lines with no text between them is a table of
-/// contents or a parts list, not four empty sections. Once a document has shown Markdown
-/// `#` headings, numbered and keyword lines are list items, not headings.
-pub(crate) fn mark_page(
-    text: &str,
-    tracker: &mut SectionTracker,
-    skip: &dyn Fn(&str) -> bool,
-) -> Vec<SectionMark> {
-    enum Line {
-        Heading(usize, Heading, bool),
-        Content,
-    }
-    let mut lines = Vec::new();
-    let mut offset = 0;
-    let mut in_fence = false;
-    for line in text.split('\n') {
-        let start = offset;
-        offset += line.len() + 1;
-        let t = line.trim();
-        if t.starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if t.is_empty() || skip(t) {
-            continue;
-        }
-        match classify_line(t) {
-            Some(h) if !in_fence => lines.push(Line::Heading(start, h, t.starts_with('#'))),
-            _ => lines.push(Line::Content),
-        }
-    }
-    // Drop runs of >= 4 consecutive non-Markdown headings (labels do not count as headings).
-    let mut i = 0;
-    while i < lines.len() {
-        let run = lines[i..]
-            .iter()
-            .take_while(|l| matches!(l, Line::Heading(_, h, false) if h.kind != HeadingKind::Label))
-            .count();
-        if run >= 4 {
-            for l in &mut lines[i..i + run] {
-                *l = Line::Content;
-            }
-        }
-        i += run.max(1);
-    }
-    let carried = tracker.path();
-    let mut marks = Vec::new();
-    for l in lines {
-        if let Line::Heading(start, h, markdown) = l {
-            tracker.markdown |= markdown;
-            let explicit_elsewhere =
-                tracker.markdown && !markdown && matches!(h.kind, HeadingKind::Leveled(_));
-            if !explicit_elsewhere && tracker.plausible(&h) {
-                tracker.apply(h);
-                marks.push(SectionMark {
-                    offset: start,
-                    path: tracker.path(),
-                });
-            }
-        }
-    }
-    if !carried.is_empty() && marks.first().is_none_or(|m| m.offset > 0) {
-        marks.insert(
-            0,
-            SectionMark {
-                offset: 0,
-                path: carried,
-            },
-        );
-    }
-    marks
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn kind(line: &str) -> Option<HeadingKind> {
+    fn kind(line: &str) -> Option<CandKind> {
         classify_line(line).map(|h| h.kind)
     }
 
     #[test]
     fn recognises_heading_styles() {
-        assert_eq!(kind("# Title"), Some(HeadingKind::Leveled(1)));
-        assert_eq!(kind("### SECTION 1: SPECS"), Some(HeadingKind::Leveled(3)));
-        assert_eq!(kind("3.2 Brake Inspection"), Some(HeadingKind::Leveled(2)));
-        assert_eq!(kind("1. Introduction"), Some(HeadingKind::Leveled(1)));
-        assert_eq!(kind("CHAPTER 4 ENGINE"), Some(HeadingKind::Leveled(1)));
-        assert_eq!(kind("Section 2"), Some(HeadingKind::Leveled(2)));
-        assert_eq!(kind("BRAKE SYSTEM"), Some(HeadingKind::Unleveled));
-        assert_eq!(
-            kind("**Engine Specifications**"),
-            Some(HeadingKind::Unleveled)
-        );
-        assert_eq!(kind("**Procedure:**"), Some(HeadingKind::Label));
-        for label in [
-            "Para 2-2.1 Check the oil.",
-            "1-2.3 Remove the cover.",
-            "Table 7-1",
-            "Safety Notice 4-A",
-        ] {
-            assert_eq!(kind(label), Some(HeadingKind::Label), "{label}");
-        }
+        assert_eq!(kind("# Title"), Some(CandKind::Markdown(1)));
+        assert_eq!(kind("### SECTION 1: SPECS"), Some(CandKind::Markdown(3)));
+        assert_eq!(kind("3.2 Brake Inspection"), Some(CandKind::Dotted));
+        assert_eq!(kind("1. Introduction"), Some(CandKind::Plain));
+        assert_eq!(kind("CHAPTER 4 ENGINE"), Some(CandKind::Chapter));
+        assert_eq!(kind("Section 2"), Some(CandKind::Section));
+        assert_eq!(kind("SECTION 3: COMMON TROUBLESHOOTING"), Some(CandKind::Section));
+        assert_eq!(kind("BRAKE SYSTEM"), Some(CandKind::Caps));
+        assert_eq!(kind("**Engine Specifications**"), Some(CandKind::Bold));
+        assert_eq!(kind("**Procedure:**"), Some(CandKind::BoldLabel));
+        assert_eq!(kind("Para 2-2.1 Front Pad Replacement"), Some(CandKind::Para));
+        assert_eq!(kind("1-2.3 Fuel Delivery Check"), Some(CandKind::Para));
+        assert_eq!(kind("Table 7-1 Torque Specifications"), Some(CandKind::Label));
+        assert_eq!(kind("Safety Notice 4-A"), Some(CandKind::Label));
+        let c = classify_line("Para 3-2.1 Bleeding").unwrap();
+        assert_eq!(c.comps, vec!["3", "2", "1"]);
+        assert_eq!(c.number.as_deref(), Some("Para 3-2.1"));
+        let c = classify_line("### SECTION 1: SPECS").unwrap();
+        assert_eq!(c.comps, vec!["1"]);
     }
 
     #[test]
-    fn steps_warnings_and_prose_are_not_headings() {
+    fn steps_warnings_bullets_and_prose_are_not_headings() {
         for line in [
-            "1. Warm the engine to operating temperature (about 5 minutes of driving)",
-            "2. Park on level ground and engage parking brake",
+            "- DO NOT DRIVE",
+            "* CHECK ENGINE",
+            "a. Remove the cover",
             "WARNING",
             "CAUTION: HOT SURFACE",
             "**NOTE**",
             "The engine oil should be changed every 7,500 miles.",
             "85-95 psi is the normal range",
             "Section 2 describes the brakes.",
+            "Table 2-1 lists the torques for the caliper.",
+            "Figure 2-1 Brake Caliper Assembly",
+            "| Item | Value |",
             "P0420",
             "12",
         ] {
@@ -449,39 +466,11 @@ mod tests {
     }
 
     #[test]
-    fn tables_of_contents_and_stray_numbers_are_not_sections() {
-        let mut t = SectionTracker::default();
-        let toc = "CONTENTS\n1 Introduction\n2 Installation\n3 Operation\n4 Service\n\nForeword text.\n1 Introduction\nText here.\n20 GPIO\nMore text.\n2 Installation\nMount it.";
-        let marks = mark_page(toc, &mut t, &|_| false);
-        let paths: Vec<String> = marks.iter().map(|m| m.path.join(" > ")).collect();
-        assert_eq!(paths, vec!["1 Introduction", "2 Installation"]);
-    }
-
-    #[test]
-    fn markdown_documents_keep_numbered_lines_as_list_items() {
-        let mut t = SectionTracker::default();
-        let md = "# Guide\n## Cleaning\nSteps:\n1. **Safety First:**\n2. Remove Debris\n3. Clean Fins\nDone.";
-        let marks = mark_page(md, &mut t, &|_| false);
-        assert_eq!(marks.last().unwrap().path, vec!["Guide", "Cleaning"]);
-    }
-
-    #[test]
-    fn labels_sit_under_the_current_heading() {
-        let mut t = SectionTracker::default();
-        for l in [
-            "CHAPTER 2 BRAKES",
-            "2.1 Pads",
-            "Para 2-1.1 Inspect.",
-            "Para 2-1.2 Replace.",
-            "2.2 Rotors",
-        ] {
-            t.apply(classify_line(l).unwrap());
-        }
-        assert_eq!(t.path(), vec!["CHAPTER 2 BRAKES", "2.2 Rotors"]);
-        t.apply(classify_line("Para 2-2.1 Measure.").unwrap());
-        assert_eq!(
-            t.path(),
-            vec!["CHAPTER 2 BRAKES", "2.2 Rotors", "Para 2-2.1"]
-        );
+    fn admonitions_need_a_notice_shape() {
+        assert!(starts_with_admonition("WARNING: hot"));
+        assert!(starts_with_admonition("Note: check"));
+        assert!(starts_with_admonition("**CAUTION**"));
+        assert!(!starts_with_admonition("Note the reading on the gauge"));
+        assert!(!starts_with_admonition("Noted defects"));
     }
 }

@@ -12,13 +12,13 @@
 //! placed right before the heading's first visible character, so the marks' byte offsets are
 //! exact in the final text.
 
-use crate::headings::{Heading, HeadingKind, SectionTracker};
+use crate::structure::{self, Headings, Hint};
 use crate::text::decode_text;
 use crate::ExtractError;
 use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
 use nic_core::text::{normalize, tidy_whitespace};
-use nic_core::{ExtractedDoc, ExtractedPage, SectionMark};
+use nic_core::{ExtractedDoc, ExtractedPage, HeadingSource};
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
 
@@ -56,9 +56,6 @@ const BLOCK_TAGS: &[&str] = &[
     "summary",
     "fieldset",
     "form",
-    "h4",
-    "h5",
-    "h6",
     "center",
     "body",
 ];
@@ -90,28 +87,20 @@ pub(crate) fn extract_html(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
     w.walk(html.tree.root());
     let (text, offsets) = resolve_sentinels(&tidy_whitespace(&normalize(&w.out)));
 
-    let sections = match crumbs {
-        Some(path) if !path.is_empty() => vec![SectionMark { offset: 0, path }],
-        _ => {
-            let mut tracker = SectionTracker::default();
-            w.headings
-                .into_iter()
-                .zip(offsets)
-                .map(|((level, title), offset)| {
-                    tracker.apply(Heading {
-                        kind: HeadingKind::Leveled(level),
-                        title,
-                    });
-                    SectionMark {
-                        offset,
-                        path: tracker.path(),
-                    }
-                })
-                .collect()
-        }
-    };
+    let hints: Vec<Hint> = w
+        .headings
+        .into_iter()
+        .zip(offsets)
+        .map(|((level, title), offset)| Hint {
+            page: 1,
+            offset,
+            level: level as u8,
+            title,
+            source: HeadingSource::Html,
+        })
+        .collect();
     let title = title
-        .or_else(|| sections.first().and_then(|m| m.path.last().cloned()))
+        .or_else(|| hints.first().map(|h| h.title.clone()))
         .unwrap_or_else(|| stem.to_string());
     let mut doc = ExtractedDoc {
         title,
@@ -122,11 +111,20 @@ pub(crate) fn extract_html(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
         doc.pages.push(ExtractedPage {
             number: 1,
             text,
-            sections,
+            sections: Vec::new(),
         });
     } else {
         doc.empty_pages.push(1); // reported by the caller from `empty_pages`
     }
+    let context = crumbs.unwrap_or_default();
+    structure::build(
+        &mut doc,
+        Headings::Hints {
+            hints,
+            skip: &|_| false,
+        },
+        &context,
+    );
     Ok(doc)
 }
 
@@ -224,7 +222,7 @@ fn trim_crumbs(mut items: Vec<String>, title: &str) -> Vec<String> {
 #[derive(Default)]
 struct Walker {
     out: String,
-    /// (level, title) of each h1–h3, in document order; one sentinel each in `out`.
+    /// (level, title) of each h1–h6, in document order; one sentinel each in `out`.
     headings: Vec<(usize, String)>,
     pending_sentinels: usize,
     pre_depth: usize,
@@ -303,7 +301,7 @@ impl Walker {
                 self.lists.push(None);
                 self.brk("\n\n");
             }
-            "h1" | "h2" | "h3" => {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 self.brk("\n\n");
                 let title = element_text(node);
                 if !title.is_empty() {
@@ -332,7 +330,7 @@ impl Walker {
                 self.pre_depth = self.pre_depth.saturating_sub(1);
                 self.brk("\n\n");
             }
-            "li" | "h1" | "h2" | "h3" | "table" => self.brk("\n\n"),
+            "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table" => self.brk("\n\n"),
             name if BLOCK_TAGS.contains(&name) => self.brk("\n\n"),
             _ => {}
         }

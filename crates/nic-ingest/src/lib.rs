@@ -18,12 +18,16 @@
 mod chunk;
 mod headings;
 mod html;
+mod outline;
 mod pdf;
 mod scan;
+mod structure;
 mod text;
 
 pub use chunk::{chunk_document, ChunkOptions};
 pub use scan::{scan_roots, ScanError, SourceFile, DEFAULT_DOMAIN};
+pub use outline::{outline_report, render_outline, OutlineReport};
+pub use structure::STRUCTURE_VERSION;
 
 use nic_core::ExtractedDoc;
 use std::path::Path;

@@ -15,11 +15,10 @@
 mod fallback;
 mod worker;
 
-use crate::headings::{mark_page, Heading, HeadingKind, SectionTracker};
+use crate::structure::{self, running_lines, Headings, Hint};
 use crate::{ExtractError, ExtractOptions};
 use nic_core::text::{normalize, tidy_whitespace};
-use nic_core::{ExtractedDoc, ExtractedPage, SectionMark};
-use std::collections::{HashMap, HashSet};
+use nic_core::{ExtractedDoc, ExtractedPage, HeadingSource};
 use std::path::Path;
 use worker::RawPdf;
 
@@ -88,94 +87,120 @@ fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc
             empty_pages.push(number);
         }
     }
-    if raw.toc.is_empty() {
-        mark_headings(&mut pages);
-    } else {
-        mark_outline(&mut pages, &raw.toc);
-    }
     let title = raw
         .title
         .filter(|t| sensible_title(t))
         .unwrap_or_else(|| stem.to_string());
-    ExtractedDoc {
+    let mut doc = ExtractedDoc {
         title,
         pages,
         empty_pages,
         warnings,
+        ..Default::default()
+    };
+    let running = running_lines(&doc.pages);
+    let skip = |l: &str| running.contains(l);
+    if raw.toc.is_empty() {
+        structure::build(&mut doc, Headings::Lines { skip: &skip }, &[]);
+    } else {
+        let hints = outline_hints(&doc.pages, &raw.toc);
+        structure::build(&mut doc, Headings::Hints { hints, skip: &skip }, &[]);
     }
+    doc
 }
 
-/// Heading-like lines, skipping running headers and footers (short lines that repeat on
-/// many pages: the manual's name, "Company Confidential", ...).
-fn mark_headings(pages: &mut [ExtractedPage]) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for p in pages.iter() {
-        let unique: HashSet<&str> = p
-            .text
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.len() <= 80)
-            .collect();
-        for l in unique {
-            *seen.entry(l).or_default() += 1;
-        }
-    }
-    let threshold = (pages.len() / 5).max(3);
-    let running: HashSet<String> = seen
-        .into_iter()
-        .filter(|(_, n)| *n >= threshold)
-        .map(|(l, _)| l.to_string())
-        .collect();
-    let mut tracker = SectionTracker::default();
-    for p in pages.iter_mut() {
-        p.sections = mark_page(&p.text, &mut tracker, &|l| running.contains(l));
-    }
-}
-
-/// Outline entries `(level, title, page)` become marks at the title's position on its page
-/// (or the page start when the title is not found verbatim).
-fn mark_outline(pages: &mut [ExtractedPage], toc: &[(usize, String, u32)]) {
-    let mut by_page: HashMap<u32, Vec<(usize, &str)>> = HashMap::new();
+/// Outline entries `(level, title, page)` placed on the line where the title is printed:
+/// on the target page, else the page after or before it (outline targets are often off by
+/// one), else at the start of the target page.
+fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<Hint> {
+    let mut hints = Vec::new();
+    let mut from: Option<(u32, usize)> = None;
     for (level, title, page) in toc {
-        by_page.entry(*page).or_default().push((*level, title));
-    }
-    let mut tracker = SectionTracker::default();
-    for p in pages.iter_mut() {
-        let carried = tracker.path();
-        let lower = p.text.to_ascii_lowercase();
-        let mut from = 0;
-        let mut marks: Vec<SectionMark> = Vec::new();
-        for (level, title) in by_page.get(&p.number).into_iter().flatten() {
-            let title = normalize(title)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if title.is_empty() {
+        let title = normalize(title)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if title.is_empty() {
+            continue;
+        }
+        let want = squash(&title);
+        let mut found = None;
+        for candidate in [*page, page.saturating_add(1), page.saturating_sub(1)] {
+            let Some(p) = pages.iter().find(|p| p.number == candidate) else {
                 continue;
+            };
+            let min = match from {
+                Some((fp, off)) if fp == candidate => off,
+                _ => 0,
+            };
+            if let Some(off) = find_line(&p.text, &want, min) {
+                found = Some((candidate, off));
+                break;
             }
-            if let Some(i) = lower[from..].find(&title.to_ascii_lowercase()) {
-                from += i;
-            }
-            tracker.apply(Heading {
-                kind: HeadingKind::Leveled(*level),
-                title,
-            });
-            marks.push(SectionMark {
-                offset: from,
-                path: tracker.path(),
-            });
         }
-        if !carried.is_empty() && marks.first().is_none_or(|m| m.offset > 0) {
-            marks.insert(
-                0,
-                SectionMark {
-                    offset: 0,
-                    path: carried,
-                },
-            );
-        }
-        p.sections = marks;
+        let (page, offset) = match found {
+            Some(f) => f,
+            None => match pages.iter().find(|p| p.number == *page) {
+                Some(p) => (p.number, 0),
+                None => continue,
+            },
+        };
+        from = Some((page, offset));
+        hints.push(Hint {
+            page,
+            offset,
+            level: (*level).clamp(1, 250) as u8,
+            title,
+            source: HeadingSource::Outline,
+        });
     }
+    hints
+}
+
+/// Letters and digits only, lower-cased: PDF text and outline titles differ in spacing,
+/// hyphenation and punctuation ("R adii", "Speciﬁcations").
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Byte offset of the first line at or after `min` whose squashed text starts with `want`
+/// (a heading may wrap onto the next line: two lines joined are tried too).
+fn find_line(text: &str, want: &str, min: usize) -> Option<usize> {
+    if want.is_empty() {
+        return None;
+    }
+    let mut offsets = Vec::new();
+    let mut off = 0;
+    for line in text.split('\n') {
+        offsets.push((off, line));
+        off += line.len() + 1;
+    }
+    for (i, (start, line)) in offsets.iter().enumerate() {
+        if *start + line.len() < min {
+            continue;
+        }
+        let s = squash(line);
+        if s.is_empty() {
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len();
+        if s.starts_with(want) || (want.starts_with(&s) && s.len() >= 4) {
+            if s.starts_with(want) {
+                return Some(start + lead);
+            }
+            let joined = offsets
+                .get(i + 1)
+                .map(|(_, next)| format!("{s}{}", squash(next)))
+                .unwrap_or_default();
+            if joined.starts_with(want) {
+                return Some(start + lead);
+            }
+        }
+    }
+    None
 }
 
 /// Rejects placeholder titles that PDF producers leave in the Info dictionary.

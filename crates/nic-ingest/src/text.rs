@@ -9,7 +9,8 @@
 //! file, and a single line over 1 MB is not a manual (a 50 MB one-line file would otherwise
 //! become tens of thousands of meaningless chunks).
 
-use crate::headings::{classify_line, mark_page, HeadingKind, SectionTracker};
+use crate::headings::{classify_line, CandKind};
+use crate::structure::{self, running_lines, Headings};
 use crate::ExtractError;
 use nic_core::text::{normalize, tidy_whitespace};
 use nic_core::{ExtractedDoc, ExtractedPage};
@@ -83,30 +84,36 @@ pub(crate) fn extract_text(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
         warnings,
         ..Default::default()
     };
-    let mut tracker = SectionTracker::default();
     for (number, raw) in raw_pages {
         let text = tidy_whitespace(&raw);
         if !text.chars().any(char::is_alphanumeric) {
             doc.empty_pages.push(number);
             continue;
         }
-        let sections = mark_page(&text, &mut tracker, &|_| false);
         doc.pages.push(ExtractedPage {
             number,
             text,
-            sections,
+            sections: Vec::new(),
         });
     }
-    doc.title = title_of(&doc.pages).unwrap_or_else(|| stem.to_string());
+    let running = running_lines(&doc.pages);
+    let skip = |l: &str| running.contains(l);
+    doc.title = title_of(&doc.pages, &skip).unwrap_or_else(|| stem.to_string());
+    structure::build(&mut doc, Headings::Lines { skip: &skip }, &[]);
     Ok(doc)
 }
 
-/// The first line when it is a heading (Markdown `#`, ALL-CAPS, numbered ...); else `None`
-/// and the caller uses the file name.
-fn title_of(pages: &[ExtractedPage]) -> Option<String> {
-    let first = pages.first()?.text.lines().find(|l| !l.trim().is_empty())?;
+/// The first line when it is a heading (Markdown `#`, ALL-CAPS, numbered ...), skipping
+/// running headers; else `None` and the caller uses the file name.
+fn title_of(pages: &[ExtractedPage], skip: &dyn Fn(&str) -> bool) -> Option<String> {
+    let first = pages
+        .first()?
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !skip(l))?;
     classify_line(first)
-        .filter(|h| h.kind != HeadingKind::Label)
+        .filter(|h| h.kind != CandKind::Label)
         .map(|h| h.title)
 }
 

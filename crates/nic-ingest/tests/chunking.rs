@@ -16,6 +16,7 @@ fn page(number: u32, text: &str, sections: Vec<(usize, &[&str])>) -> ExtractedPa
             .map(|(offset, path)| SectionMark {
                 offset,
                 path: path.iter().map(|s| s.to_string()).collect(),
+                section: 0,
             })
             .collect(),
     }

@@ -55,6 +55,7 @@ fn page_markers_give_page_numbers_and_sections() {
     assert_eq!(
         section(0, "Open the fuel"),
         vec![
+            "TM 9-2320 GENERATOR SET",
             "CHAPTER 2 OPERATION",
             "2.1 Starting Procedure",
             "Para 2-1.2"
@@ -63,6 +64,7 @@ fn page_markers_give_page_numbers_and_sections() {
     assert_eq!(
         section(0, "Check the oil"),
         vec![
+            "TM 9-2320 GENERATOR SET",
             "CHAPTER 2 OPERATION",
             "2.1 Starting Procedure",
             "Para 2-1.1"
@@ -71,15 +73,16 @@ fn page_markers_give_page_numbers_and_sections() {
     assert_eq!(
         section(1, "Allow the engine"),
         vec![
+            "TM 9-2320 GENERATOR SET",
             "CHAPTER 2 OPERATION",
             "2.1 Starting Procedure",
-            "STOPPING THE ENGINE",
-            "1-2.3"
+            "STOPPING THE ENGINE"
         ]
     );
     assert_eq!(
         section(1, "M8 | 25 Nm"),
         vec![
+            "TM 9-2320 GENERATOR SET",
             "CHAPTER 2 OPERATION",
             "2.1 Starting Procedure",
             "STOPPING THE ENGINE",

@@ -101,6 +101,12 @@ fn print_summary(r: &IngestReport) {
         r.peak_rss_bytes as f64 / 1048576.0
     );
     println!("{}", r.message);
+    for d in &r.structure {
+        println!(
+            "structure: {}: {} sections, {} tables, {} procedures, {} warnings",
+            d.doc, d.counts.sections, d.counts.tables, d.counts.procedures, d.counts.warnings
+        );
+    }
     for f in &r.failed {
         println!("failed: {}: {}", f.path, f.reason);
     }

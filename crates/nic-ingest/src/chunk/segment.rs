@@ -5,7 +5,7 @@
 //! split into sentences; a sentence over the token ceiling is split at line breaks, then
 //! words, then (for a monster "word") characters, so that every atom fits.
 
-use crate::headings::{classify_line, starts_with_admonition, HeadingKind};
+use crate::headings::{is_label_line, starts_with_admonition};
 use nic_core::ExtractedPage;
 use once_cell::sync::Lazy;
 use regex::Regex;
@@ -110,10 +110,8 @@ fn blocks(text: &str, marks: &HashSet<usize>) -> Vec<Block> {
         }
         let s = line_start + (line.len() - line.trim_start().len());
         let e = s + t.len();
-        let heading = t.len() <= 200
-            && (marks.contains(&line_start)
-                || marks.contains(&s)
-                || classify_line(t).is_some_and(|h| h.kind != HeadingKind::Label));
+        let heading =
+            t.len() <= 200 && (marks.contains(&line_start) && line_start > 0 || marks.contains(&s));
         if heading {
             flush(&mut cur, &mut out);
             out.push(Block {
@@ -139,7 +137,7 @@ fn starts_item(t: &str) -> bool {
     ITEM_START.is_match(t)
         || starts_with_admonition(t)
         || t.contains(" | ")
-        || classify_line(t).is_some_and(|h| h.kind == HeadingKind::Label)
+        || is_label_line(t)
 }
 
 /// "WARNING", "Caution!", "Step 3", "a)", "Procedure:": nothing to say on its own.
