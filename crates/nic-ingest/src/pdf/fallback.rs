@@ -15,6 +15,10 @@ pub(crate) fn pdftotext(
     path: &Path,
     timeout: Duration,
 ) -> Option<Result<Vec<(u32, String)>, String>> {
+    if super::worker::take_refused() {
+        // Refused as hostile (nesting, decompression bomb): not handed to another parser.
+        return Some(Err("refused before extraction".into()));
+    }
     // A relative path starting with '-' would be read as an option.
     let arg: PathBuf = if path.is_relative() {
         Path::new(".").join(path)

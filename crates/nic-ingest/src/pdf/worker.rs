@@ -4,10 +4,19 @@
 //! are not always well formed. Everything here runs under `catch_unwind` on a named thread,
 //! whose panic messages are kept out of stderr by a panic hook that only silences that
 //! thread (the message becomes a per-page warning instead).
+//!
+//! A panic can be caught, a stack overflow or an exhausted memory cannot: before lopdf sees
+//! the bytes, [`guard::check`] refuses nesting deeper than [`guard::MAX_DEPTH`] and streams
+//! that decompress beyond [`guard::decode_cap`]. lopdf is built without its `rayon` feature
+//! (workspace `Cargo.toml`), so it parses on this thread's large stack rather than on pool
+//! threads with 2 MB stacks.
+
+mod guard;
 
 use crate::ExtractError;
 use lopdf::{Document, Object};
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Once};
@@ -30,12 +39,24 @@ pub(crate) struct RawPdf {
     pub warnings: Vec<String>,
 }
 
+thread_local! {
+    /// Set on the calling thread when the last file was refused by [`guard::check`].
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the last [`extract_with_limit`] on this thread refused the file as hostile (then
+/// no fallback extractor should be handed it either); clears the flag.
+pub(crate) fn take_refused() -> bool {
+    REFUSED.with(|r| r.replace(false))
+}
+
 /// Runs [`extract_pure`] on a worker thread and waits at most `timeout`.
 pub(crate) fn extract_with_limit(
     bytes: Vec<u8>,
     timeout: Duration,
 ) -> Result<RawPdf, ExtractError> {
     quiet_worker_panics();
+    REFUSED.with(|r| r.set(false));
     let (tx, rx) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let cancel_worker = Arc::clone(&cancel);
@@ -43,16 +64,29 @@ pub(crate) fn extract_with_limit(
         .name(WORKER_NAME.into())
         .stack_size(WORKER_STACK)
         .spawn(move || {
+            let checked = panic::catch_unwind(AssertUnwindSafe(|| {
+                guard::check(&bytes, guard::decode_cap(bytes.len()))
+            }));
             let result =
-                panic::catch_unwind(AssertUnwindSafe(|| extract_pure(&bytes, &cancel_worker)))
-                    .unwrap_or_else(|p| Err(ExtractError::PdfCrashed(panic_message(p.as_ref()))));
+                match checked {
+                    Ok(Err(guard::Refused(why))) => Err((true, ExtractError::PdfDamaged(why))),
+                    Ok(Ok(())) => panic::catch_unwind(AssertUnwindSafe(|| {
+                        extract_pure(&bytes, &cancel_worker)
+                    }))
+                    .unwrap_or_else(|p| Err(ExtractError::PdfCrashed(panic_message(p.as_ref()))))
+                    .map_err(|e| (false, e)),
+                    Err(p) => Err((false, ExtractError::PdfCrashed(panic_message(p.as_ref())))),
+                };
             let _ = tx.send(result);
         })
         .map_err(ExtractError::Io)?;
     match rx.recv_timeout(timeout) {
         Ok(result) => {
             let _ = handle.join();
-            result
+            result.map_err(|(refused, e)| {
+                REFUSED.with(|r| r.set(refused));
+                e
+            })
         }
         Err(mpsc::RecvTimeoutError::Timeout) => {
             // Ask the worker to stop at the next page and leave it detached.
