@@ -62,6 +62,9 @@ pub enum Command {
     Monitor(crate::cmd_ops::MonitorArgs),
     /// Write one text file with everything a memory escalation needs.
     Diagnose(crate::cmd_ops::DiagnoseArgs),
+    /// Score the answers to an evaluation file (JSONL): useful answers per kind and split,
+    /// abstentions, refusals; `--json` report, `--baseline` diff, floors (exit 1 below).
+    Eval(crate::cmd_eval::EvalArgs),
 }
 
 /// Loads the config: defaults < file < environment < flags, and warns about unknown
@@ -106,5 +109,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(c) => crate::cmd_audit::run(&cfg, c),
         Command::Monitor(a) => crate::cmd_ops::monitor(&cfg, a),
         Command::Diagnose(a) => crate::cmd_ops::diagnose(&cfg, a),
+        Command::Eval(a) => crate::cmd_eval::run(cfg, a),
     }
 }

@@ -7,6 +7,7 @@ mod bench_scale;
 mod cli;
 mod cmd_audit;
 mod cmd_bench;
+mod cmd_eval;
 mod cmd_index;
 mod cmd_ingest;
 mod cmd_ops;
