@@ -13,12 +13,16 @@
 //! ignoring running headers/footers that repeat across pages.
 
 mod fallback;
+mod fonts;
 mod worker;
 
+use crate::headings::{is_caption, is_item, is_table_row, starts_with_admonition};
 use crate::structure::{self, running_lines, Headings, Hint};
 use crate::{ExtractError, ExtractOptions};
+use fonts::{FontHeading, TextBox};
 use nic_core::text::{normalize, tidy_whitespace};
 use nic_core::{ExtractedDoc, ExtractedPage, HeadingSource};
+use std::collections::HashSet;
 use std::path::Path;
 use worker::RawPdf;
 
@@ -57,7 +61,13 @@ pub(crate) fn extract_pdf(
             _ => return Err(e),
         },
     };
-    Ok(build_doc(raw, stem, warnings))
+    // Font sizes and weights, when poppler's pdftohtml is installed (one run per file, under
+    // the same time limit); without them headings come from the text rules.
+    let boxes = match fonts::run_pdftohtml(path, opts.pdf_timeout) {
+        Some(Ok(xml)) => Some(fonts::parse_xml(&xml)).filter(|b| !b.is_empty()),
+        _ => None,
+    };
+    Ok(build_doc(raw, stem, warnings, boxes))
 }
 
 /// A complete PDF ends with `%%EOF` (possibly followed by a little whitespace or junk).
@@ -71,7 +81,12 @@ fn has_text(t: &str) -> bool {
 }
 
 /// Empty pages are reported in `empty_pages` only (the caller words the warning).
-fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc {
+fn build_doc(
+    raw: RawPdf,
+    stem: &str,
+    mut warnings: Vec<String>,
+    boxes: Option<Vec<TextBox>>,
+) -> ExtractedDoc {
     warnings.extend(raw.warnings);
     let mut pages = Vec::with_capacity(raw.pages.len());
     let mut empty_pages = Vec::new();
@@ -100,13 +115,246 @@ fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc
     };
     let running = running_lines(&doc.pages);
     let skip = |l: &str| running.contains(l);
-    if raw.toc.is_empty() {
-        structure::build(&mut doc, Headings::Lines { skip: &skip }, &[]);
-    } else {
-        let hints = outline_hints(&doc.pages, &raw.toc);
-        structure::build(&mut doc, Headings::Hints { hints, skip: &skip }, &[]);
+    let reject = |t: &str| {
+        running.contains(t)
+            || is_item(t)
+            || starts_with_admonition(t)
+            || is_caption(t)
+            || is_table_row(t)
+            // Table titles are set as captions; the outline keeps those it lists.
+            || fonts::table_title(t)
+    };
+    let printed: Option<Vec<(Hint, u8)>> = boxes.map(|b| {
+        let rules = fonts::Rules {
+            reject: &reject,
+            lead_in: &starts_with_admonition,
+        };
+        let heads = fonts::font_headings(&b, &rules);
+        place_font_headings(&doc.pages, &heads)
+    });
+    let toc = clean_toc(&doc.pages, &raw.toc);
+    let debug = std::env::var_os("NIC_PDF_DEBUG").is_some();
+    if debug {
+        for (l, t, p) in &raw.toc {
+            eprintln!("toc L{l} p.{p}: {t}");
+        }
+        for (h, r) in printed.iter().flatten() {
+            eprintln!("font p.{} r{r}: {}", h.page, h.title);
+        }
+    }
+    let hints = match (toc.is_empty(), printed) {
+        (true, None) => None,
+        (true, Some(p)) if p.is_empty() => None,
+        (true, Some(p)) => Some(
+            p.into_iter()
+                .map(|(h, rank)| Hint { level: rank, ..h })
+                .collect(),
+        ),
+        (false, p) => Some(merge_hints(
+            outline_hints(&doc.pages, &toc),
+            p.unwrap_or_default(),
+        )),
+    };
+    match hints {
+        None => structure::build(&mut doc, Headings::Lines { skip: &skip }, &[]),
+        Some(hints) => structure::build(&mut doc, Headings::Hints { hints, skip: &skip }, &[]),
     }
     doc
+}
+
+/// Each font heading placed on the line of the page text where it is printed (dropped
+/// when not found there), with its style rank.
+fn place_font_headings(pages: &[ExtractedPage], heads: &[FontHeading]) -> Vec<(Hint, u8)> {
+    let mut out = Vec::new();
+    let mut used: HashSet<(u32, usize)> = HashSet::new();
+    for h in heads {
+        let Some(p) = pages.iter().find(|p| p.number == h.page) else {
+            continue;
+        };
+        let title = normalize(&h.text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let want = squash(&title);
+        let Some(offset) = find_exact(&p.text, &want, |off| !used.contains(&(p.number, off)))
+        else {
+            continue;
+        };
+        used.insert((p.number, offset));
+        out.push((
+            Hint {
+                page: p.number,
+                offset,
+                level: h.rank,
+                title,
+                source: HeadingSource::Styled,
+            },
+            h.rank,
+        ));
+    }
+    out.sort_by_key(|(h, _)| (h.page, h.offset));
+    out
+}
+
+/// Byte offset of the first line (not refused by `free`) whose squashed text is `want`,
+/// alone or joined with the next one or two lines (pdftohtml and pdf-extract split lines
+/// differently).
+fn find_exact(text: &str, want: &str, free: impl Fn(usize) -> bool) -> Option<usize> {
+    if want.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    let mut off = 0;
+    for line in text.split('\n') {
+        let lead = line.len() - line.trim_start().len();
+        lines.push((off + lead, squash(line)));
+        off += line.len() + 1;
+    }
+    for (i, (start, s)) in lines.iter().enumerate() {
+        if s.is_empty() || !want.starts_with(s.as_str()) || !free(*start) {
+            continue;
+        }
+        let mut joined = s.clone();
+        for k in 0..3 {
+            if joined == want {
+                return Some(*start);
+            }
+            match lines.get(i + 1 + k) {
+                Some((_, next)) if want.len() > joined.len() => joined.push_str(next),
+                _ => break,
+            }
+        }
+    }
+    None
+}
+
+/// Outline entries and printed headings in one list. Outline entries keep their levels; a
+/// printed heading not in the outline sits below the enclosing outline entry, nested among
+/// the printed headings of that section by style rank (a printed heading styled like the
+/// enclosing entry or larger is its sibling).
+fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
+    // The style rank of each outline entry printed as a font heading.
+    let key = |h: &Hint| (h.page, h.offset);
+    let mut items: Vec<(Hint, Option<u8>, bool)> = Vec::new();
+    for o in outline {
+        let rank = printed
+            .iter()
+            .find(|(p, _)| {
+                key(p) == key(&o) || (p.page == o.page && squash(&p.title) == squash(&o.title))
+            })
+            .map(|(_, r)| *r);
+        items.push((o, rank, true));
+    }
+    // Pages before the first outline entry are the cover: metadata, not sections.
+    let first_page = items.iter().map(|(h, _, _)| h.page).min().unwrap_or(0);
+    for (p, r) in printed {
+        if p.page < first_page {
+            continue;
+        }
+        let dup = items.iter().any(|(o, _, _)| {
+            key(o) == key(&p) || (o.page == p.page && squash(&o.title) == squash(&p.title))
+        });
+        if !dup {
+            items.push((p, Some(r), false));
+        }
+    }
+    // Stable: outline entries before printed headings on the same line.
+    items.sort_by_key(|(h, _, outline)| (h.page, h.offset, !*outline));
+    let mut stack: Vec<(u8, Option<u8>)> = Vec::new();
+    let mut out = Vec::with_capacity(items.len());
+    let mut last_outline: Option<(u32, String)> = None;
+    for (mut h, rank, is_outline) in items {
+        if !is_outline {
+            // A box title restating the outline entry above it ("Chart of the Nuclides
+            // Summary" under "Summary").
+            let restates = last_outline.as_ref().is_some_and(|(page, t)| {
+                let s = squash(&h.title);
+                *page == h.page
+                    && !t.is_empty()
+                    && (s.starts_with(t.as_str()) || s.ends_with(t.as_str()))
+            });
+            last_outline = None;
+            if restates {
+                continue;
+            }
+        } else {
+            last_outline = Some((h.page, squash(&h.title)));
+        }
+        if is_outline {
+            while stack.last().is_some_and(|(l, _)| *l >= h.level) {
+                stack.pop();
+            }
+            stack.push((h.level, rank));
+        } else {
+            let r = rank.unwrap_or(u8::MAX);
+            while stack.len() > 1 && stack.last().is_some_and(|(_, t)| t.is_some_and(|t| t >= r)) {
+                stack.pop();
+            }
+            if stack.len() == 1 && stack.last().is_some_and(|(_, t)| t.is_some_and(|t| t >= r)) {
+                // A sibling of the top-level entry in force.
+                let level = stack.first().map_or(1, |(l, _)| *l);
+                stack.pop();
+                h.level = level;
+                stack.push((level, Some(r)));
+                out.push(h);
+                continue;
+            }
+            h.level = stack.last().map_or(1, |(l, _)| l.saturating_add(1));
+            stack.push((h.level, Some(r)));
+        }
+        out.push(h);
+    }
+    out
+}
+
+/// Drops outline entries that are table-of-contents links: a title ending with a page
+/// number ("1.1 Purpose ... 6") when the same title without it is in the outline too, or
+/// when the entry points at a contents page.
+fn clean_toc(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<(usize, String, u32)> {
+    let titles: HashSet<String> = toc.iter().map(|(_, t, _)| squash(t)).collect();
+    toc.iter()
+        .filter(|(_, title, page)| {
+            let Some(stripped) = strip_page_number(title) else {
+                return true;
+            };
+            let twin = titles.contains(&squash(stripped));
+            let contents = pages
+                .iter()
+                .find(|p| p.number == *page)
+                .is_some_and(|p| contents_page(&p.text));
+            !(twin || contents)
+        })
+        .cloned()
+        .collect()
+}
+
+/// `title` without a trailing page number (and dot leaders before it).
+fn strip_page_number(title: &str) -> Option<&str> {
+    let t = title.trim_end();
+    let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 || digits > 4 {
+        return None;
+    }
+    let head = &t[..t.len() - digits];
+    if !head.ends_with([' ', '.', '\t']) {
+        return None;
+    }
+    let head = head.trim_end_matches([' ', '.', '\t']);
+    head.chars().any(char::is_alphabetic).then_some(head)
+}
+
+/// A page listing contents: many lines ending with a page number after leaders or space.
+fn contents_page(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let entries = lines
+        .iter()
+        .filter(|l| strip_page_number(l).is_some())
+        .count();
+    entries >= 5 && entries * 10 >= lines.len() * 3
 }
 
 /// Outline entries `(level, title, page)` placed on the line where the title is printed:
@@ -115,7 +363,7 @@ fn build_doc(raw: RawPdf, stem: &str, mut warnings: Vec<String>) -> ExtractedDoc
 fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<Hint> {
     let mut hints = Vec::new();
     let mut from: Option<(u32, usize)> = None;
-    for (level, title, page) in toc {
+    for (i, (level, title, page)) in toc.iter().enumerate() {
         let title = normalize(title)
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -124,8 +372,19 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
             continue;
         }
         let want = squash(&title);
+        // A target out of order with its neighbours (a destination resolved to another
+        // copy of the same front matter) is looked for where the order puts it.
+        let prev_page = from.map_or(0, |(p, _)| p);
+        let next_page = toc.get(i + 1).map(|(_, _, p)| *p);
+        let out_of_order = *page < prev_page
+            || next_page.is_some_and(|n| n >= prev_page && n < *page && prev_page > 0);
+        let mut candidates = vec![*page, page.saturating_add(1), page.saturating_sub(1)];
+        if out_of_order {
+            let hi = next_page.unwrap_or(prev_page).max(prev_page);
+            candidates = (prev_page..=hi).chain(candidates).collect();
+        }
         let mut found = None;
-        for candidate in [*page, page.saturating_add(1), page.saturating_sub(1)] {
+        for candidate in candidates {
             let Some(p) = pages.iter().find(|p| p.number == candidate) else {
                 continue;
             };
@@ -133,7 +392,24 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
                 Some((fp, off)) if fp == candidate => off,
                 _ => 0,
             };
-            if let Some(off) = find_line(&p.text, &want, min) {
+            // Past the previous entry's line first (a chapter and its first section may
+            // share a title), else on it.
+            let same_page = from.is_some_and(|(fp, _)| fp == candidate);
+            let after = same_page
+                .then(|| {
+                    p.text
+                        .get(min..)
+                        .and_then(|t| t.find('\n'))
+                        .map(|n| min + n + 1)
+                })
+                .flatten();
+            let beyond = after.and_then(|a| {
+                p.text
+                    .get(a..)
+                    .and_then(|rest| find_line(rest, &want, 0))
+                    .map(|o| a + o)
+            });
+            if let Some(off) = beyond.or_else(|| find_line(&p.text, &want, min)) {
                 found = Some((candidate, off));
                 break;
             }
@@ -146,6 +422,11 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
             },
         };
         from = Some((page, offset));
+        let title = pages
+            .iter()
+            .find(|p| p.number == page)
+            .and_then(|p| printed_title(&p.text, offset, &want))
+            .unwrap_or(title);
         hints.push(Hint {
             page,
             offset,
@@ -155,6 +436,18 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
         });
     }
     hints
+}
+
+/// The printed line at `offset` when it is the outline title as printed: the same letters
+/// (outline text has extraction gaps, "R adii") or the title plus a few symbols the outline
+/// lost ("Alpha Decay (α)").
+fn printed_title(text: &str, offset: usize, want: &str) -> Option<String> {
+    let line = text.get(offset..)?.split('\n').next()?.trim();
+    let s = squash(line);
+    let extra = s.strip_prefix(want)?;
+    let ok = extra.is_empty()
+        || (extra.chars().count() <= 3 && !extra.chars().any(|c| c.is_ascii_alphanumeric()));
+    (ok && !line.is_empty()).then(|| line.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Letters and digits only, lower-cased: PDF text and outline titles differ in spacing,
