@@ -128,20 +128,12 @@ fn build_doc(
         let rules = fonts::Rules {
             reject: &reject,
             lead_in: &starts_with_admonition,
+            item: &is_item,
         };
         let heads = fonts::font_headings(&b, &rules);
         place_font_headings(&doc.pages, &heads)
     });
     let toc = clean_toc(&doc.pages, &raw.toc);
-    let debug = std::env::var_os("NIC_PDF_DEBUG").is_some();
-    if debug {
-        for (l, t, p) in &raw.toc {
-            eprintln!("toc L{l} p.{p}: {t}");
-        }
-        for (h, r) in printed.iter().flatten() {
-            eprintln!("font p.{} r{r}: {}", h.page, h.title);
-        }
-    }
     let hints = match (toc.is_empty(), printed) {
         (true, None) => None,
         (true, Some(p)) if p.is_empty() => None,
@@ -269,11 +261,11 @@ fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
             // Summary" under "Summary").
             let restates = last_outline.as_ref().is_some_and(|(page, t)| {
                 let s = squash(&h.title);
-                *page == h.page
+                (*page == h.page || *page + 1 == h.page)
                     && !t.is_empty()
-                    && (s.starts_with(t.as_str()) || s.ends_with(t.as_str()))
+                    && s.len() > t.len()
+                    && s.ends_with(t.as_str())
             });
-            last_outline = None;
             if restates {
                 continue;
             }
@@ -375,9 +367,10 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
         // A target out of order with its neighbours (a destination resolved to another
         // copy of the same front matter) is looked for where the order puts it.
         let prev_page = from.map_or(0, |(p, _)| p);
-        let next_page = toc.get(i + 1).map(|(_, _, p)| *p);
-        let out_of_order = *page < prev_page
-            || next_page.is_some_and(|n| n >= prev_page && n < *page && prev_page > 0);
+        let next_page = toc
+            .get(i + 1..)
+            .and_then(|rest| rest.iter().map(|(_, _, p)| *p).min());
+        let out_of_order = *page < prev_page || next_page.is_some_and(|n| n < *page);
         let mut candidates = vec![*page, page.saturating_add(1), page.saturating_sub(1)];
         if out_of_order {
             let hi = next_page.unwrap_or(prev_page).max(prev_page);

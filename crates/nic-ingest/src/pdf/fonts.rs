@@ -316,6 +316,8 @@ pub struct Rules<'a> {
     pub reject: &'a dyn Fn(&str) -> bool,
     /// A safety notice's lead-in (`WARNING`): the line under it is the notice's title.
     pub lead_in: &'a dyn Fn(&str) -> bool,
+    /// A list item or step: a body-size bold line right above one labels the list.
+    pub item: &'a dyn Fn(&str) -> bool,
 }
 
 /// Most words a heading line may have.
@@ -474,10 +476,15 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
                 }
             }
             let larger = first.size >= body.0 + 1.0;
-            let repeat = out
-                .last()
-                .is_some_and(|h: &FontHeading| h.page + 1 == first.page && h.text == text);
-            if next - k <= 3 && !repeat && heading_text(&text, larger, rules) {
+            let labels_list = !larger
+                && page
+                    .get(alone[next - 1].0 + 1)
+                    .is_some_and(|n| (rules.item)(&n.text));
+            let repeat = !labels_list
+                && out
+                    .last()
+                    .is_some_and(|h: &FontHeading| h.page + 1 == first.page && h.text == text);
+            if next - k <= 3 && !repeat && !labels_list && heading_text(&text, larger, rules) {
                 out.push(FontHeading {
                     page: first.page,
                     top: first.top,
@@ -517,9 +524,11 @@ fn crowded(page: &[&TextBox], i: usize, body: (f32, bool)) -> bool {
         return false;
     }
     let near = b.height.max(4) * 2;
+    if others.iter().filter(|o| is_heading_style(o, body)).count() >= 2 {
+        return true;
+    }
     if others.iter().any(|o| {
-        is_heading_style(o, body)
-            || (o.left >= b.left + b.width - 2 && o.left - (b.left + b.width) < near)
+        (o.left >= b.left + b.width - 2 && o.left - (b.left + b.width) < near)
             || (o.left + o.width <= b.left + 2 && b.left - (o.left + o.width) < near)
     }) {
         return true;
