@@ -484,14 +484,61 @@ impl NicConfig {
         PathBuf::from("models").join(&self.embedding_model)
     }
 
-    /// The config as TOML with secrets masked, for `nic config` and `nic diagnose`.
+    /// The config as TOML with secrets masked, for `nic config` and `nic diagnose`: the API
+    /// token, and credentials in the LLM URL ([`mask_url_credentials`]).
     pub fn to_masked_toml(&self) -> String {
         let mut c = self.clone();
         if c.api_token.is_some() {
             c.api_token = Some("********".into());
         }
+        c.llm_url = mask_url_credentials(&c.llm_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render config: {e}"))
     }
+}
+
+/// What replaces the user-info part of a URL (`user:password@`).
+pub const MASKED_CREDENTIALS: &str = "***";
+
+/// Text with the credentials of every URL in it masked, for anything printed, logged or
+/// served: `http://user:pw@host:11434/v1` → `http://***@host:11434/v1`; works for any scheme
+/// (`redis://:pw@cache`, `postgres://u:p@db/x`) and for URLs inside a longer message
+/// (`error sending request for url (http://u:p@h/api/chat)`). A bare `user:pw@host` (an
+/// `OLLAMA_HOST` without a scheme) is masked too. Text without credentials is unchanged.
+pub fn mask_url_credentials(text: &str) -> String {
+    let ends_authority = |c: char| {
+        matches!(
+            c,
+            '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | ','
+        ) || c.is_whitespace()
+    };
+    if !text.contains("://") {
+        // `user:pw@host[:port][/path]`, a single token.
+        let authority_end = text.find(ends_authority).unwrap_or(text.len());
+        if !text.trim().contains(char::is_whitespace) {
+            if let Some(at) = text[..authority_end].rfind('@') {
+                return format!("{MASKED_CREDENTIALS}{}", &text[at..]);
+            }
+        }
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = i + 3;
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let authority_end = after.find(ends_authority).unwrap_or(after.len());
+        match after[..authority_end].rfind('@') {
+            Some(at) => {
+                out.push_str(MASKED_CREDENTIALS);
+                out.push_str(&after[at..authority_end]);
+            }
+            None => out.push_str(&after[..authority_end]),
+        }
+        rest = &after[authority_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `NOVA_*` variables in `env` that NIC does not know (a typo guard, reported at start).
@@ -512,6 +559,43 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn url_credentials_are_masked_in_any_text() {
+        let cases = [
+            ("http://user:password@host:11434", "http://***@host:11434"),
+            ("https://u:p@api.example.com/v1/chat?x=1", "https://***@api.example.com/v1/chat?x=1"),
+            ("redis://:secret@cache:6379/0", "redis://***@cache:6379/0"),
+            ("postgres://nic:pw@db/nic", "postgres://***@db/nic"),
+            ("user:pw@10.0.0.5:11434", "***@10.0.0.5:11434"),
+            ("http://127.0.0.1:11434", "http://127.0.0.1:11434"),
+            ("http://host/path@not-credentials", "http://host/path@not-credentials"),
+            (
+                "error sending request for url (http://a:b@h:1/api/chat): refused; retry http://c:d@h2",
+                "error sending request for url (http://***@h:1/api/chat): refused; retry http://***@h2",
+            ),
+            ("write to ops@example.com please", "write to ops@example.com please"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mask_url_credentials(input), want, "{input}");
+        }
+        // The password never survives, whatever its characters.
+        let url = "http://us%40er:p@ss:w0rd@host/";
+        assert!(!mask_url_credentials(url).contains("w0rd"));
+    }
+
+    #[test]
+    fn masked_toml_hides_token_and_url_password() {
+        let c = NicConfig {
+            llm_url: "http://user:hunter2@llm:8080/v1".into(),
+            api_token: Some("tok-secret".into()),
+            ..NicConfig::default()
+        };
+        let t = c.to_masked_toml();
+        assert!(!t.contains("hunter2") && !t.contains("tok-secret"), "{t}");
+        assert!(t.contains("http://***@llm:8080/v1"), "{t}");
     }
 
     #[test]

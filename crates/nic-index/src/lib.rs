@@ -57,6 +57,7 @@ mod manifest;
 mod publish;
 mod report;
 mod store;
+pub mod verify;
 pub mod synthetic;
 pub mod vectors;
 
@@ -70,6 +71,7 @@ pub use generation::{
 };
 pub use ingest::ingest;
 pub use manifest::{FileEntry, Manifest, VerifyProblem};
+pub use verify::{check_sqlite, quick_check_generation, verify_databases};
 pub use report::{
     DocStructure, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
 };

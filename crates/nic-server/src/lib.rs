@@ -54,6 +54,19 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
             config.data_dir.display()
         ))
     })?;
+    // Sizes (checked by open) and SQLite headers at start: a damaged generation is refused.
+    let damaged = nic_index::quick_check_generation(gen.dir());
+    if !damaged.is_empty() {
+        let list: Vec<String> = damaged
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.problem))
+            .collect();
+        return Err(ServeError::Startup(format!(
+            "index generation {} is damaged ({}); run `nic index verify`, then `nic index rollback` or `nic ingest`",
+            gen.id(),
+            list.join("; ")
+        )));
+    }
     gen.check_model(embedder.model_id())
         .map_err(|e| ServeError::Startup(e.to_string()))?;
     let dyn_embedder: Arc<dyn Embedder> = embedder.clone();
@@ -125,6 +138,7 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
         last_cache_counts: Default::default(),
         last_llm_counts: Default::default(),
         started: Instant::now(),
+        index_verified: parking_lot::Mutex::new(None),
         engine,
         config,
     }))
@@ -191,6 +205,26 @@ fn prefault(dir: &std::path::Path) {
 
 /// Background upkeep: session expiry and the LLM reachability probe (the memory-pressure
 /// response is `admission::spawn_pressure_watch`).
+/// Recomputes the served generation's checksums in the background (a full read, so not on
+/// the start-up path); `/health` reports what it finds. Reloads re-run it (see `reload`).
+pub fn spawn_index_verification(state: SharedState) {
+    let id = state.engine.retriever().generation().id();
+    let data_dir = state.config.data_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let problems = match nic_index::verify_generation(&data_dir, Some(id)) {
+            Ok((_, p)) => p
+                .into_iter()
+                .map(|p| format!("{}: {}", p.path, p.problem))
+                .collect(),
+            Err(e) => vec![e.to_string()],
+        };
+        if !problems.is_empty() {
+            tracing::error!(generation = id, problems = ?problems, "the served index generation fails verification; /health is unhealthy; run `nic index rollback`");
+        }
+        *state.index_verified.lock() = Some((id, problems));
+    });
+}
+
 fn spawn_upkeep(state: SharedState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(15));
@@ -252,7 +286,8 @@ pub async fn serve(state: SharedState, warm: bool) -> Result<(), ServeError> {
             .llm_reachable
             .store(h.reachable, std::sync::atomic::Ordering::Relaxed);
         if !h.reachable {
-            tracing::warn!(detail = %h.detail, "LLM not reachable at start; serving extractive answers (degraded)");
+            let detail = nic_core::config::mask_url_credentials(&h.detail);
+            tracing::warn!(detail = %detail, "LLM not reachable at start; serving extractive answers (degraded)");
         }
     }
     spawn_upkeep(state.clone());
@@ -274,6 +309,7 @@ pub async fn serve_on<F>(
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
+    spawn_index_verification(state.clone());
     let app = router(state);
     axum::serve(
         listener,

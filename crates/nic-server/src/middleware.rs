@@ -55,7 +55,7 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     resp
 }
 
-fn presented_token(h: &HeaderMap) -> Option<&str> {
+pub(crate) fn presented_token(h: &HeaderMap) -> Option<&str> {
     if let Some(t) = h.get("x-api-token").and_then(|v| v.to_str().ok()) {
         return Some(t.trim());
     }

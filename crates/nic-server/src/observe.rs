@@ -43,7 +43,7 @@ pub fn llm_status(state: &SharedState) -> Value {
             json!({
                 "backend": llm.backend(),
                 "model": llm.model(),
-                "url": llm.url(),
+                "url": nic_core::config::mask_url_credentials(llm.url()),
                 "breaker": b.state.as_str(),
                 "retry_in_s": b.retry_in_s,
             })

@@ -16,6 +16,17 @@ pub fn reload_blocking(state: &SharedState) -> Result<nic_index::IngestReport, S
     if gen.id() != current.generation().id() {
         gen.check_model(embedder.model_id())
             .map_err(|e| e.to_string())?;
+        // A damaged new generation is not swapped in: the server keeps serving its own.
+        let damaged = nic_index::quick_check_generation(gen.dir());
+        if let Some(p) = damaged.first() {
+            return Err(format!(
+                "generation {} is damaged ({}: {}); still serving generation {}",
+                gen.id(),
+                p.path,
+                p.problem,
+                current.generation().id()
+            ));
+        }
         state.engine.swap_retriever(Retriever::new(
             Arc::new(gen),
             embedder,

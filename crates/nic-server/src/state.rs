@@ -35,6 +35,9 @@ pub struct AppState {
     pub last_cache_counts:
         parking_lot::Mutex<std::collections::HashMap<&'static str, (u64, u64, u64)>>,
     pub last_llm_counts: parking_lot::Mutex<std::collections::HashMap<&'static str, u64>>,
+    /// The background checksum verification of the served generation: `(generation,
+    /// problems)`, `None` until it has run. Problems make `/health` unhealthy.
+    pub index_verified: parking_lot::Mutex<Option<(u64, Vec<String>)>>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -431,18 +431,40 @@ fn verify(cfg: &NicConfig, args: VerifyArgs) -> Result<ExitCode> {
             }
         })
         .collect();
-    let all_ok = results.iter().all(|r| r.ok);
+    // The databases beside the generations: header + PRAGMA integrity_check.
+    let databases = nic_index::verify_databases(data_dir);
+    let all_ok = results.iter().all(|r| r.ok) && databases.is_empty();
     if args.json {
-        let v = serde_json::json!({"ok": all_ok, "generations": results});
+        let v = serde_json::json!({"ok": all_ok, "generations": results, "databases": databases});
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", render_verify(&results));
+        print!("{}", render_databases(data_dir, &databases));
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn render_databases(data_dir: &std::path::Path, problems: &[VerifyProblem]) -> String {
+    let mut out = String::new();
+    for (rel, role) in nic_index::verify::DATABASES {
+        if !data_dir.join(rel).exists() {
+            continue;
+        }
+        let mine: Vec<&VerifyProblem> = problems.iter().filter(|p| p.path == *rel).collect();
+        if mine.is_empty() {
+            let _ = writeln!(out, "{role} ({rel}): OK (integrity_check)");
+        } else {
+            let _ = writeln!(out, "{role} ({rel}): DAMAGED");
+            for p in mine {
+                let _ = writeln!(out, "  {}", p.problem);
+            }
+        }
+    }
+    out
 }
 
 fn render_verify(results: &[VerifiedGeneration]) -> String {

@@ -218,13 +218,7 @@ fn write_report_file(path: &Path, data: &[u8]) -> Result<()> {
 /// The effective config as TOML with every secret masked: the API token, and credentials
 /// embedded in the LLM URL (`http://user:pw@host`).
 pub fn masked_config(cfg: &NicConfig) -> String {
-    let mut c = cfg.clone();
-    let mut url = serde_json::Value::String(c.llm_url.clone());
-    nic_ops::mask_secrets(&mut url);
-    if let serde_json::Value::String(s) = url {
-        c.llm_url = s;
-    }
-    c.to_masked_toml()
+    cfg.to_masked_toml() // masks the token and URL credentials (nic_core::config)
 }
 
 /// Free and total bytes of the filesystem holding `path`.

@@ -28,14 +28,29 @@ struct AskBody {
     fallback: Option<serde_json::Value>,
 }
 
+/// Every `mode` value accepted at `/api/ask`, NIC's own first, then those the clients of the
+/// Python prototype send (DESIGN §3 promises its request shape `{question, mode, fallback}`).
+pub const ACCEPTED_MODES: &str =
+    "auto, extractive, generative (upstream: retrieval-only, llm, fallback)";
+
+/// NIC's behaviour for a `mode` value. Case, `-` and `_` do not matter. Upstream meanings:
+/// `retrieval-only` answers from the manuals without the LLM (extractive); `llm` asks for a
+/// generated answer (still extractive when the LLM is missing or fails, as upstream's
+/// `fallback: true` did); `fallback` asks for the fallback answerer itself (extractive);
+/// `auto` is the LLM when available, else extractive. The separate `fallback` field needs
+/// no mapping: NIC always falls back to an extractive answer.
 fn parse_mode(m: Option<&str>) -> Result<AskMode, ApiError> {
-    match m.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+    let norm = m.map(|s| s.trim().to_ascii_lowercase().replace('_', "-"));
+    match norm.as_deref() {
         None | Some("") | Some("auto") => Ok(AskMode::Auto),
-        Some("extractive") | Some("retrieval") | Some("offline") => Ok(AskMode::Extractive),
-        Some("generative") | Some("llm") => Ok(AskMode::Generative),
-        Some(_) => Err(ApiError::bad_request(
-            "`mode` must be one of auto, extractive, generative",
-        )),
+        Some(
+            "extractive" | "retrieval" | "retrieval-only" | "retrieve" | "offline" | "fallback"
+            | "no-llm",
+        ) => Ok(AskMode::Extractive),
+        Some("generative" | "llm" | "generate" | "llm-only") => Ok(AskMode::Generative),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "`mode` must be one of {ACCEPTED_MODES}"
+        ))),
     }
 }
 
@@ -58,7 +73,11 @@ pub async fn ask(
     let question_raw = b.question.clone();
     let session_raw = b.session_id.clone();
     match ask_inner(&state, rid, client, b).await {
-        Ok((resp, elapsed)) => {
+        Ok((mut resp, elapsed)) => {
+            // An LLM error note may quote the LLM URL, credentials included.
+            for n in &mut resp.notes {
+                *n = nic_core::config::mask_url_credentials(n);
+            }
             crate::observe::record_answer(&state, &resp, elapsed);
             crate::observe::audit_answer(&state, &client_s, &question_raw, &resp);
             Json(resp).into_response()
@@ -298,5 +317,34 @@ pub async fn reload(
         Err(e) => ApiError::internal(e)
             .with_request_id(&rid.0)
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod mode_tests {
+    use super::*;
+
+    #[test]
+    fn upstream_and_own_modes_map_to_nic_behaviour() {
+        let cases = [
+            (None, AskMode::Auto),
+            (Some(""), AskMode::Auto),
+            (Some("auto"), AskMode::Auto),
+            (Some("AUTO"), AskMode::Auto),
+            (Some("retrieval-only"), AskMode::Extractive),
+            (Some("retrieval_only"), AskMode::Extractive),
+            (Some("Retrieval-Only"), AskMode::Extractive),
+            (Some("fallback"), AskMode::Extractive),
+            (Some("extractive"), AskMode::Extractive),
+            (Some("llm"), AskMode::Generative),
+            (Some(" LLM "), AskMode::Generative),
+            (Some("generative"), AskMode::Generative),
+        ];
+        for (m, want) in cases {
+            assert_eq!(parse_mode(m).ok(), Some(want), "{m:?}");
+        }
+        for bad in ["rag", "llm+retrieval", "chat"] {
+            assert!(parse_mode(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

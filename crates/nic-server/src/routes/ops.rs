@@ -3,7 +3,7 @@
 
 use crate::state::SharedState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nic_ops::memory::Status;
@@ -72,15 +72,24 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
     );
     let r = state.engine.retriever();
     let g = r.generation();
+    // The background checksum verification of this generation (None: not run yet).
+    let verified = state
+        .index_verified
+        .lock()
+        .as_ref()
+        .filter(|(id, _)| *id == g.id())
+        .map(|(_, p)| p.clone());
     let index = check(
-        if g.is_empty() {
-            Status::Warn
-        } else {
-            Status::Pass
+        match &verified {
+            Some(p) if !p.is_empty() => Status::Fail,
+            _ if g.is_empty() => Status::Warn,
+            _ => Status::Pass,
         },
         json!({
             "generation": g.id(), "documents": g.documents(), "chunks": g.len(),
             "vector_kind": g.manifest().vector_kind, "bytes": g.disk_bytes(),
+            "verified": match &verified { None => json!("pending"), Some(p) if p.is_empty() => json!("ok"), Some(_) => json!("damaged") },
+            "problems": verified.unwrap_or_default(),
         }),
     );
     let embedder = check(
@@ -153,9 +162,33 @@ pub fn health_value(state: &SharedState) -> (Value, StatusCode) {
     )
 }
 
-pub async fn health(State(state): State<SharedState>) -> Response {
+/// `/health`. With `NOVA_API_TOKEN` set, a caller without the token gets the overall status
+/// and each check's status only: no paths, sizes, URLs or model names.
+pub async fn health(State(state): State<SharedState>, headers: HeaderMap) -> Response {
     let (v, code) = health_value(&state);
-    (code, Json(v)).into_response()
+    let authorized = match &state.config.api_token {
+        None => true,
+        Some(expected) => crate::middleware::presented_token(&headers)
+            .is_some_and(|t| crate::middleware::token_matches(t, expected)),
+    };
+    if authorized {
+        (code, Json(v)).into_response()
+    } else {
+        (code, Json(status_only(&v))).into_response()
+    }
+}
+
+/// The overall status and each check's status, nothing else.
+pub fn status_only(v: &Value) -> Value {
+    let checks: serde_json::Map<String, Value> = v["checks"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, c)| (k.clone(), json!({"status": c["status"].clone()})))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"status": v["status"].clone(), "checks": checks})
 }
 
 pub async fn live() -> Response {

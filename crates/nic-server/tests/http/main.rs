@@ -11,5 +11,7 @@ mod input;
 mod load;
 mod ops;
 mod reload;
+mod secrets;
 mod sessions;
 mod shutdown;
+mod upstream;

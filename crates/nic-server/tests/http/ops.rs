@@ -339,3 +339,94 @@ async fn asks_are_audited_in_a_verifiable_chain() {
     assert_eq!(v["checks"]["audit"]["written"], 3);
     s.stop().await;
 }
+
+/// Damage to the served generation is found: a destroyed SQLite header refuses the start; 64
+/// flipped bytes in the middle of chunks.sqlite or of a lexical file make `/health`
+/// unhealthy once the background verification has run (issue 16, item 4).
+#[tokio::test]
+async fn a_damaged_generation_is_refused_or_reported_unhealthy() {
+    // CURRENT names the served generation's folder (`gen-000001`).
+    let current = |d: &std::path::Path| {
+        let name = std::fs::read_to_string(d.join("CURRENT")).unwrap();
+        d.join("generations").join(name.trim())
+    };
+    let flip = |p: &std::path::Path| {
+        let mut b = std::fs::read(p).unwrap();
+        let mid = b.len() / 2;
+        let end = (mid + 64).min(b.len());
+        for x in &mut b[mid..end] {
+            *x ^= 0xff;
+        }
+        std::fs::write(p, b).unwrap();
+    };
+    let mut tried = 0;
+    // 1. Header destroyed: refused at start.
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_tree(index_dir(), tmp.path());
+        let chunks = current(tmp.path()).join("chunks.sqlite");
+        let mut b = std::fs::read(&chunks).unwrap();
+        b[..100].fill(0);
+        std::fs::write(&chunks, b).unwrap();
+        let cfg = base_config(tmp.path());
+        let r = tokio::task::spawn_blocking(move || nic_server::build_state(cfg))
+            .await
+            .unwrap();
+        let err = r
+            .err()
+            .expect("a generation with a destroyed header must be refused");
+        assert!(err.to_string().contains("damaged"), "{err}");
+        tried += 1;
+    }
+    // 2. Bytes flipped mid-file: refused, or served as unhealthy.
+    let lexical_file = |gen: &std::path::Path| {
+        let mut files: Vec<_> = std::fs::read_dir(gen.join("lexical"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e == "idx" || e == "term" || e == "store")
+            })
+            .collect();
+        files.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).unwrap().len()));
+        files.into_iter().next().expect("a lexical segment file")
+    };
+    for which in ["chunks.sqlite", "lexical"] {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_tree(index_dir(), tmp.path());
+        let gen = current(tmp.path());
+        let target = if which == "lexical" {
+            lexical_file(&gen)
+        } else {
+            gen.join(which)
+        };
+        flip(&target);
+        let cfg = base_config(tmp.path());
+        let built = tokio::task::spawn_blocking(move || nic_server::build_state(cfg))
+            .await
+            .unwrap();
+        tried += 1;
+        let Ok(state) = built else { continue };
+        let s = start_with(state).await;
+        let st = s.state.clone();
+        wait_until("index verification", || st.index_verified.lock().is_some()).await;
+        let r = s.get("/health").await;
+        assert_eq!(r.status(), 503, "{which}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["status"], "unhealthy", "{which}: {v}");
+        assert_eq!(v["checks"]["index"]["status"], "fail", "{which}: {v}");
+        assert_eq!(v["checks"]["index"]["verified"], "damaged", "{which}: {v}");
+        s.stop().await;
+    }
+    assert_eq!(tried, 3);
+}
+
+#[tokio::test]
+async fn an_intact_generation_verifies_ok_in_health() {
+    let s = start().await;
+    let st = s.state.clone();
+    wait_until("index verification", || st.index_verified.lock().is_some()).await;
+    let v: serde_json::Value = s.get("/health").await.json().await.unwrap();
+    assert_eq!(v["checks"]["index"]["verified"], "ok", "{v}");
+    s.stop().await;
+}
