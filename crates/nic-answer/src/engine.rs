@@ -59,6 +59,31 @@ struct PartAnswer {
     retrieval_score: f32,
     generate_ms: f64,
     query: String,
+    /// Section-level extras: follow-ups, differing sources, corrected words.
+    extras: Extras,
+}
+
+#[derive(Default)]
+struct Extras {
+    alternatives: Vec<crate::compose::Alternative>,
+    sources_differ: bool,
+    corrected_query: Option<String>,
+}
+
+/// Replaces whole words equal (case-insensitively, ignoring a plural `s`) to `from`.
+fn replace_word(q: &str, from: &str, to: &str) -> String {
+    q.split(' ')
+        .map(|w| {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let l = core.to_lowercase();
+            if l == from || l.strip_suffix('s') == Some(from) {
+                w.replacen(core, to, 1)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn snippet(text: &str, max: usize) -> String {
@@ -276,7 +301,8 @@ impl Engine {
             let r = self.retrieve(query, k, domain.clone()).await?;
             timings.embed += r.outcome.timings.embed_ms;
             timings.retrieve += t.elapsed().as_secs_f64() * 1000.0 - r.outcome.timings.embed_ms;
-            let part = self.answer_part(q, r, req.mode).await;
+            let emergency = verdict.action == nic_safety::Action::Emergency;
+            let part = self.answer_part(q, r, req.mode, emergency).await;
             timings.generate += part.generate_ms;
             if proceed.len() > 1 {
                 parts_out.push(PartOutcome {
@@ -315,6 +341,7 @@ impl Engine {
                         retrieval_score: r.outcome.signals.best_score,
                         generate_ms: 0.0,
                         query: r.query,
+                        extras: Extras::default(),
                     });
                 }
             }
@@ -363,11 +390,31 @@ impl Engine {
         question: &str,
         r: Retrieved,
         mode: AskMode,
+        emergency: bool,
     ) -> PartAnswer {
         let hits = &r.outcome.hits;
         let threshold = self.config.confidence_threshold;
         let retrieval_score = r.outcome.signals.best_score;
-        if hits.is_empty() || r.confidence < threshold {
+        // The answer unit is a section: compose from the document tree when there is one.
+        let mut sectioned: Option<crate::compose::SectionAnswer> = None;
+        let mut ungrounded = false;
+        if !hits.is_empty() && r.confidence >= threshold {
+            let retriever = self.retriever();
+            let gen = retriever.generation().clone();
+            let seen = |w: &str| nic_index::analyze(w).iter().any(|t| gen.term_idf(t) > 0.0);
+            match crate::compose::compose(&crate::compose::Compose {
+                question,
+                hits,
+                src: gen.as_ref(),
+                seen: &seen,
+                emergency,
+            }) {
+                crate::compose::Outcome::Answer(a) => sectioned = Some(*a),
+                crate::compose::Outcome::Ungrounded { .. } => ungrounded = true,
+                crate::compose::Outcome::NoTree => {}
+            }
+        }
+        if hits.is_empty() || r.confidence < threshold || ungrounded {
             let closest = hits
                 .iter()
                 .take(3)
@@ -385,6 +432,11 @@ impl Engine {
                 })
                 .collect::<Vec<_>>();
             let mut answer = String::from("The manuals do not cover this question.");
+            let notes = if ungrounded {
+                vec!["the closest sections do not name what the question asks about".to_string()]
+            } else {
+                vec![]
+            };
             if !closest.is_empty() {
                 answer.push_str(" The closest sections are: ");
                 let list: Vec<String> = closest
@@ -401,16 +453,18 @@ impl Engine {
                 cited: vec![],
                 audit: Default::default(),
                 model: None,
-                notes: vec![],
+                notes,
                 closest,
                 confidence: r.confidence,
                 retrieval_score,
                 generate_ms: 0.0,
                 query: r.query,
+                extras: Extras::default(),
             };
         }
 
         let mut notes = Vec::new();
+        let mut extras = Extras::default();
         let mut generated: Option<(String, Vec<Hit>, audit::AuditReport, String, f64)> = None;
         let want_llm = mode != AskMode::Extractive;
         match (&self.llm, want_llm) {
@@ -431,6 +485,44 @@ impl Engine {
 
         let (mut answer, mut cited, audit_report, model, generate_ms, amode) = match generated {
             Some((a, c, rep, model, ms)) => (a, c, rep, Some(model), ms, AnswerMode::Generative),
+            None if sectioned.is_some() => {
+                let a = sectioned.take().unwrap_or_else(|| unreachable!());
+                let cited: Vec<Hit> = a
+                    .cites
+                    .iter()
+                    .map(|c| {
+                        let score = hits
+                            .iter()
+                            .find(|h| h.chunk.chunk_id == c.chunk_id)
+                            .map_or(hits[a.best_hit].score, |h| h.score);
+                        Hit {
+                            chunk: c.clone(),
+                            score,
+                            cosine: 0.0,
+                            bm25: None,
+                            lexical: 0.0,
+                            coverage: 0.0,
+                        }
+                    })
+                    .collect();
+                extras.alternatives = a.alternatives;
+                extras.sources_differ = a.sources_differ;
+                if !a.corrections.is_empty() {
+                    let mut q = question.to_string();
+                    for (from, to) in &a.corrections {
+                        q = replace_word(&q, from, to);
+                    }
+                    extras.corrected_query = Some(q);
+                }
+                (
+                    a.text,
+                    cited,
+                    Default::default(),
+                    None,
+                    0.0,
+                    AnswerMode::Extractive,
+                )
+            }
             None => {
                 let ev: Vec<EvidenceText> = hits
                     .iter()
@@ -487,6 +579,7 @@ impl Engine {
             retrieval_score,
             generate_ms,
             query: r.query,
+            extras,
         }
     }
 
@@ -627,6 +720,11 @@ impl Engine {
             conf = conf.max(p.confidence);
             retrieval_score = retrieval_score.max(p.retrieval_score);
         };
+        let mut answers = answers;
+        let extras = answers
+            .first_mut()
+            .map(|(_, p)| std::mem::take(&mut p.extras))
+            .unwrap_or_default();
         let mut emergency_closest = Vec::new();
         for (label, p) in answers {
             if status == Status::Emergency && p.status == Status::Abstained {
@@ -675,6 +773,9 @@ impl Engine {
             model_used: String::new(),
             traced_sources: vec![],
             retrieval_score,
+            alternatives: extras.alternatives,
+            sources_differ: extras.sources_differ,
+            corrected_query: extras.corrected_query,
         }
     }
 }

@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod cache;
+pub mod compose;
 pub mod confidence;
 pub mod engine;
 pub mod extractive;
 pub mod response;
+pub mod sections;
 pub mod session;
 pub mod text;
 

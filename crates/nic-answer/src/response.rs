@@ -133,6 +133,15 @@ pub struct AskResponse {
     pub model_used: String,
     pub traced_sources: Vec<TracedSource>,
     pub retrieval_score: f32,
+    /// Other sections that fit about as well: one-click follow-ups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<crate::compose::Alternative>,
+    /// Two manuals answer with different values (the text says so too).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sources_differ: bool,
+    /// The question with its unknown words corrected to the manual's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_query: Option<String>,
 }
 
 impl AskResponse {

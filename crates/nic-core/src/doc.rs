@@ -257,9 +257,7 @@ impl DocTree {
             match b.kind {
                 BlockKind::Table => c.tables += 1,
                 BlockKind::Steps => c.procedures += 1,
-                BlockKind::Admonition
-                    if b.admonition.is_some_and(Admonition::is_safety) =>
-                {
+                BlockKind::Admonition if b.admonition.is_some_and(Admonition::is_safety) => {
                     c.warnings += 1
                 }
                 _ => {}

@@ -12,11 +12,11 @@ pub mod traits;
 pub mod types;
 
 pub use config::{ConfigError, NicConfig};
-pub use traits::{EmbedError, Embedder, LexicalIndex, VectorIndex};
 pub use doc::{
     Admonition, Block, BlockKind, DocMeta, DocTree, HeadingSource, Item, Section, StructureCounts,
     Table,
 };
+pub use traits::{EmbedError, Embedder, LexicalIndex, VectorIndex};
 pub use types::*;
 
 /// Version of the NIC build, shown by `nic --version`, `/health` and `/api/status`.

@@ -163,7 +163,10 @@ impl ChunkDbWriter {
     pub fn finish(self) -> Result<(), IndexError> {
         let sql = IndexError::sql;
         self.conn
-            .execute_batch("COMMIT; CREATE INDEX chunks_by_id ON chunks(chunk_id);")
+            .execute_batch(
+                "COMMIT; CREATE INDEX chunks_by_id ON chunks(chunk_id);
+                 CREATE INDEX chunks_by_block ON chunks(doc, block_start);",
+            )
             .map_err(sql(&self.path))?;
         self.conn.close().map_err(|(_, e)| IndexError::Sqlite {
             path: self.path.clone(),
@@ -347,7 +350,12 @@ impl ChunkDb {
     }
 
     /// Blocks `first..end` of a document, in order.
-    pub fn blocks(&self, doc: &str, first: u32, end: u32) -> Result<Vec<nic_core::Block>, IndexError> {
+    pub fn blocks(
+        &self,
+        doc: &str,
+        first: u32,
+        end: u32,
+    ) -> Result<Vec<nic_core::Block>, IndexError> {
         let rows: Vec<String> = self
             .with_conn(|c| {
                 let mut st = c.prepare_cached(
@@ -361,6 +369,19 @@ impl ChunkDb {
             .iter()
             .filter_map(|j| serde_json::from_str(j).ok())
             .collect())
+    }
+
+    /// The first chunk of `doc` whose block range covers `block`.
+    pub fn chunk_covering(&self, doc: &str, block: u32) -> Result<Option<StoredChunk>, IndexError> {
+        self.with_conn(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE doc=?1 AND block_start<=?2 \
+                 AND block_end>?2 ORDER BY ordinal LIMIT 1"
+            ))?
+            .query_row(params![doc, block], row_to_chunk)
+            .optional()
+        })
+        .map_err(IndexError::sql(&self.path))
     }
 
     /// What the document states about itself (title, revision, date, covers).

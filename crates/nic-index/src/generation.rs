@@ -184,6 +184,36 @@ impl Generation {
         self.chunks.chunk_by_id(chunk_id)
     }
 
+    /// One section of a document's tree (with the end of its subtree's blocks).
+    pub fn section(&self, doc: &str, id: u32) -> Result<Option<crate::SectionRow>, IndexError> {
+        self.chunks.section(doc, id)
+    }
+
+    /// Every section of a document, in order.
+    pub fn sections(&self, doc: &str) -> Result<Vec<crate::SectionRow>, IndexError> {
+        self.chunks.sections(doc)
+    }
+
+    /// Blocks `first..end` of a document's tree.
+    pub fn blocks(
+        &self,
+        doc: &str,
+        first: u32,
+        end: u32,
+    ) -> Result<Vec<nic_core::Block>, IndexError> {
+        self.chunks.blocks(doc, first, end)
+    }
+
+    /// What a document states about itself.
+    pub fn doc_meta(&self, doc: &str) -> Result<Option<nic_core::DocMeta>, IndexError> {
+        self.chunks.doc_meta(doc)
+    }
+
+    /// The chunk whose block range covers `block` of `doc` (the citable unit for it).
+    pub fn chunk_covering(&self, doc: &str, block: u32) -> Result<Option<StoredChunk>, IndexError> {
+        self.chunks.chunk_covering(doc, block)
+    }
+
     pub fn domain_of(&self, ordinal: u32) -> Option<&str> {
         let i = *self.domain_of.get(ordinal as usize)?;
         self.domain_names.get(i as usize).map(String::as_str)

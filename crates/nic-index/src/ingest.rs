@@ -18,8 +18,8 @@ use crate::fsutil::{self, IngestLock};
 use crate::ingest_file::{process_file, FileError, Processed};
 use crate::publish::{build_generation, prune_generations, BuildSpec, DocEntry};
 use crate::report::{
-    DocStructure,
-    FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
+    DocStructure, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport,
+    ProgressEvent, PublishStep,
 };
 use crate::store::Store;
 use nic_core::Embedder;

@@ -57,9 +57,9 @@ mod manifest;
 mod publish;
 mod report;
 mod store;
-pub mod verify;
 pub mod synthetic;
 pub mod vectors;
+pub mod verify;
 
 pub use analyzer::{analyze, query_terms, ANALYZER_VERSION};
 pub use catalog::GenerationRecord;
@@ -71,14 +71,15 @@ pub use generation::{
 };
 pub use ingest::ingest;
 pub use manifest::{FileEntry, Manifest, VerifyProblem};
-pub use verify::{check_sqlite, quick_check_generation, verify_databases};
 pub use report::{
-    DocStructure, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport, ProgressEvent, PublishStep,
+    DocStructure, FileFailure, FileOutcome, FileWarning, IngestOptions, IngestReport,
+    ProgressEvent, PublishStep,
 };
 pub use vectors::{
     auto_kind, normalized, quantize, recall_at_k, F32Rows, FlatIndex, HnswIndex, HnswParams,
     Layout, Scalar, VectorKind, VectorTier,
 };
+pub use verify::{check_sqlite, quick_check_generation, verify_databases};
 
 /// Publish history recorded in the catalog (informational; the disk is the truth).
 pub fn generation_history(data_dir: &std::path::Path) -> Result<Vec<GenerationRecord>, IndexError> {

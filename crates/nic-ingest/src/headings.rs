@@ -83,9 +83,8 @@ static LABEL: Lazy<Regex> = Lazy::new(|| {
     ))
     .expect("static regex")
 });
-static NUMBERED: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){0,4})(\.?)\s+(.+)$").expect("static regex")
-});
+static NUMBERED: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2}){0,4})(\.?)\s+(.+)$").expect("static regex"));
 /// Markers that open a list item or step: `-`, `*`, `•`, `1.`, `1)`, `a.`, `(a)`, `Step 3`.
 pub(crate) static ITEM_MARKER: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"^(?:[-*•·▪◦–○●■□➢✓]\s|\d{1,3}[.)](?:\s|$)|[a-zA-Z][.)]\s|\([a-zA-Z0-9]{1,3}\)\s|(?i:step)\s+\d+)")
@@ -282,7 +281,9 @@ fn label(line: &str, c: &regex::Captures<'_>) -> Option<Candidate> {
     if !(rest.is_empty() || rest.starts_with([' ', ':', '.', '\t', '-', '–', '—'])) {
         return None;
     }
-    let body = rest.trim().trim_start_matches([':', '.', '-', '–', '—', ' ']);
+    let body = rest
+        .trim()
+        .trim_start_matches([':', '.', '-', '–', '—', ' ']);
     if body.chars().count() > 80 || ends_like_sentence(body) {
         return None;
     }
@@ -305,7 +306,9 @@ fn para(line: &str, c: &regex::Captures<'_>) -> Option<Candidate> {
     if !(rest.is_empty() || rest.starts_with([' ', ':', '.', '\t'])) {
         return None;
     }
-    let body = rest.trim().trim_start_matches([':', '.', '-', '–', '—', ' ']);
+    let body = rest
+        .trim()
+        .trim_start_matches([':', '.', '-', '–', '—', ' ']);
     let bare = c.get(3).is_some();
     if bare && !body.starts_with(|ch: char| ch.is_uppercase()) {
         return None; // "85-95 psi is the normal range"
@@ -428,13 +431,22 @@ mod tests {
         assert_eq!(kind("1. Introduction"), Some(CandKind::Plain));
         assert_eq!(kind("CHAPTER 4 ENGINE"), Some(CandKind::Chapter));
         assert_eq!(kind("Section 2"), Some(CandKind::Section));
-        assert_eq!(kind("SECTION 3: COMMON TROUBLESHOOTING"), Some(CandKind::Section));
+        assert_eq!(
+            kind("SECTION 3: COMMON TROUBLESHOOTING"),
+            Some(CandKind::Section)
+        );
         assert_eq!(kind("BRAKE SYSTEM"), Some(CandKind::Caps));
         assert_eq!(kind("**Engine Specifications**"), Some(CandKind::Bold));
         assert_eq!(kind("**Procedure:**"), Some(CandKind::BoldLabel));
-        assert_eq!(kind("Para 2-2.1 Front Pad Replacement"), Some(CandKind::Para));
+        assert_eq!(
+            kind("Para 2-2.1 Front Pad Replacement"),
+            Some(CandKind::Para)
+        );
         assert_eq!(kind("1-2.3 Fuel Delivery Check"), Some(CandKind::Para));
-        assert_eq!(kind("Table 7-1 Torque Specifications"), Some(CandKind::Label));
+        assert_eq!(
+            kind("Table 7-1 Torque Specifications"),
+            Some(CandKind::Label)
+        );
         assert_eq!(kind("Safety Notice 4-A"), Some(CandKind::Label));
         let c = classify_line("Para 3-2.1 Bleeding").unwrap();
         assert_eq!(c.comps, vec!["3", "2", "1"]);

@@ -25,8 +25,8 @@ mod structure;
 mod text;
 
 pub use chunk::{chunk_document, ChunkOptions};
-pub use scan::{scan_roots, ScanError, SourceFile, DEFAULT_DOMAIN};
 pub use outline::{outline_report, render_outline, OutlineReport};
+pub use scan::{scan_roots, ScanError, SourceFile, DEFAULT_DOMAIN};
 pub use structure::STRUCTURE_VERSION;
 
 use nic_core::ExtractedDoc;

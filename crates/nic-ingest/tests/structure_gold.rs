@@ -142,10 +142,7 @@ fn score(gold: &Gold, path: &Path, verbose: bool) -> Score {
     }
     for n in &gold.not_heading {
         let want = squash(&n.text);
-        if found
-            .iter()
-            .any(|f| f.1 == n.page && squash(&f.2) == want)
-        {
+        if found.iter().any(|f| f.1 == n.page && squash(&f.2) == want) {
             s.lookalikes += 1;
             misses.push(format!("  LOOKALIKE p.{}: {}", n.page, n.text));
         }
@@ -191,7 +188,14 @@ fn outlines_match_the_gold_outlines() {
         let s = score(&gold, &path, verbose);
         println!(
             "{:<58} {:>5} {:>5} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>4}",
-            gold.doc.chars().rev().take(58).collect::<String>().chars().rev().collect::<String>(),
+            gold.doc
+                .chars()
+                .rev()
+                .take(58)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>(),
             s.gold,
             s.found,
             s.precision(),
@@ -218,14 +222,26 @@ fn outlines_match_the_gold_outlines() {
     );
     // Floors: the targets are 0.95 / 0.95 / exact pages / no look-alikes; the
     // floors sit at what the parser reaches today so that a regression fails the build.
-    assert!(total.precision() >= FLOOR_PRECISION, "heading precision {:.3}", total.precision());
-    assert!(total.recall() >= FLOOR_RECALL, "heading recall {:.3}", total.recall());
+    assert!(
+        total.precision() >= FLOOR_PRECISION,
+        "heading precision {:.3}",
+        total.precision()
+    );
+    assert!(
+        total.recall() >= FLOOR_RECALL,
+        "heading recall {:.3}",
+        total.recall()
+    );
     assert!(
         ratio(total.page_exact, total.matched) >= FLOOR_PAGE,
         "exact pages {:.3}",
         ratio(total.page_exact, total.matched)
     );
-    assert!(total.lookalikes <= MAX_LOOKALIKES, "{} look-alikes taken for headings", total.lookalikes);
+    assert!(
+        total.lookalikes <= MAX_LOOKALIKES,
+        "{} look-alikes taken for headings",
+        total.lookalikes
+    );
 }
 
 const FLOOR_PRECISION: f64 = 0.91;

@@ -65,6 +65,8 @@ pub enum Command {
     /// Score the answers to an evaluation file (JSONL): useful answers per kind and split,
     /// abstentions, refusals; `--json` report, `--baseline` diff, floors (exit 1 below).
     Eval(crate::cmd_eval::EvalArgs),
+    /// How one manual was understood: headings with pages, block kinds, safety notices.
+    Outline(crate::cmd_outline::OutlineArgs),
 }
 
 /// Loads the config: defaults < file < environment < flags, and warns about unknown
@@ -110,5 +112,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Monitor(a) => crate::cmd_ops::monitor(&cfg, a),
         Command::Diagnose(a) => crate::cmd_ops::diagnose(&cfg, a),
         Command::Eval(a) => crate::cmd_eval::run(cfg, a),
+        Command::Outline(a) => crate::cmd_outline::run(&cfg, a),
     }
 }

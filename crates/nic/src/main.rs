@@ -11,6 +11,7 @@ mod cmd_eval;
 mod cmd_index;
 mod cmd_ingest;
 mod cmd_ops;
+mod cmd_outline;
 mod cmd_search;
 mod cmd_serve;
 mod engine;

@@ -134,10 +134,7 @@ fn blocks(text: &str, marks: &HashSet<usize>) -> Vec<Block> {
 
 /// Lines that begin a unit of their own even without a blank line before them.
 fn starts_item(t: &str) -> bool {
-    ITEM_START.is_match(t)
-        || starts_with_admonition(t)
-        || t.contains(" | ")
-        || is_label_line(t)
+    ITEM_START.is_match(t) || starts_with_admonition(t) || t.contains(" | ") || is_label_line(t)
 }
 
 /// "WARNING", "Caution!", "Step 3", "a)", "Procedure:": nothing to say on its own.

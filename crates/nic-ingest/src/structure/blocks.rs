@@ -15,7 +15,8 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 
 static STEP: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"^(?:(?i:step)\s+(\d{1,3})[.:)]?|(\d{1,3})[.)])(?:\s+|$)(.*)$").expect("static regex")
+    Regex::new(r"^(?:(?i:step)\s+(\d{1,3})[.:)]?|(\d{1,3})[.)])(?:\s+|$)(.*)$")
+        .expect("static regex")
 });
 static SUB: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r"^(?:([a-z])[.)]|\(([a-z0-9]{1,3})\))\s+(.*)$").expect("static regex")
@@ -288,7 +289,10 @@ fn close(open: &mut Option<Open>, blocks: &mut Vec<Block>, doc: &ExtractedDoc, s
     let continued = prev.is_some_and(|p| {
         p.kind == o.kind
             && p.page != page.number
-            && matches!(o.kind, BlockKind::Steps | BlockKind::Table | BlockKind::Bullets)
+            && matches!(
+                o.kind,
+                BlockKind::Steps | BlockKind::Table | BlockKind::Bullets
+            )
             && blocks_on_page_in_section(blocks, page.number, section) == 0
     });
     let table = (o.kind == BlockKind::Table).then(|| {

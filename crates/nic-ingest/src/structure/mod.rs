@@ -98,7 +98,10 @@ pub(crate) fn build(doc: &mut ExtractedDoc, headings: Headings<'_>, context: &[S
 }
 
 /// (page index, line start) of each chosen heading, in order; section id = index + 1.
-fn chosen_positions(chosen: &[Chosen], lines: &[(usize, usize, usize, usize)]) -> Vec<(usize, usize)> {
+fn chosen_positions(
+    chosen: &[Chosen],
+    lines: &[(usize, usize, usize, usize)],
+) -> Vec<(usize, usize)> {
     chosen
         .iter()
         .filter_map(|c| lines.get(c.line).map(|l| (l.0, l.1)))
@@ -156,16 +159,21 @@ fn choose_from_lines(lines: &[Line<'_>]) -> Vec<Chosen> {
             .iter()
             .flatten()
             .any(|c| matches!(c.kind, CandKind::Markdown(_))),
-        labelled: cands
-            .iter()
-            .flatten()
-            .any(|c| matches!(c.kind, CandKind::Section | CandKind::Chapter | CandKind::Para)),
+        labelled: cands.iter().flatten().any(|c| {
+            matches!(
+                c.kind,
+                CandKind::Section | CandKind::Chapter | CandKind::Para
+            )
+        }),
     };
     let mut cands = cands;
     let mut keep: Vec<bool> = cands
         .iter()
         .enumerate()
-        .map(|(i, c)| c.as_ref().is_some_and(|c| admissible(c, i, lines, &schemes)))
+        .map(|(i, c)| {
+            c.as_ref()
+                .is_some_and(|c| admissible(c, i, lines, &schemes))
+        })
         .collect();
     title_lines(&mut cands, lines, &mut keep);
     drop_runs(&cands, &mut keep, lines);
@@ -199,12 +207,18 @@ fn admissible(c: &Candidate, i: usize, lines: &[Line<'_>], s: &Schemes) -> bool 
     let lower = c.title.to_lowercase();
     if ["continued", "(cont.)", "(cont)", "(cont'd)", "cont'd"]
         .iter()
-        .any(|w| lower.trim_end_matches([')', '.', ' ']).ends_with(w.trim_end_matches([')', '.'])))
+        .any(|w| {
+            lower
+                .trim_end_matches([')', '.', ' '])
+                .ends_with(w.trim_end_matches([')', '.']))
+        })
     {
         return false;
     }
     // A line the next line continues mid-sentence is prose set in capitals.
-    let next = lines.get(i + 1).filter(|n| n.page == lines[i].page && !blank_between(&lines[i], n));
+    let next = lines
+        .get(i + 1)
+        .filter(|n| n.page == lines[i].page && !blank_between(&lines[i], n));
     let continued_by_next = next.is_some_and(|n| n.text.starts_with(|ch: char| ch.is_lowercase()));
     match c.kind {
         CandKind::Markdown(_) | CandKind::Label => true,
@@ -356,7 +370,11 @@ fn choose_from_hints(lines: &[Line<'_>], hints: Vec<Hint>, doc: &ExtractedDoc) -
         let Some(li) = lines
             .iter()
             .position(|l| l.page == pi && l.end >= h.offset && l.start <= h.offset.max(l.start))
-            .or_else(|| lines.iter().position(|l| l.page == pi && l.start >= h.offset))
+            .or_else(|| {
+                lines
+                    .iter()
+                    .position(|l| l.page == pi && l.start >= h.offset)
+            })
         else {
             continue;
         };

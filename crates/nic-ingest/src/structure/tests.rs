@@ -46,7 +46,10 @@ fn numbered_causes_inside_a_para_are_list_items() {
     assert_eq!(o[3].0, 2);
     assert_eq!(
         d.tree.path(4),
-        vec!["SECTION 7: PREVENTIVE MAINTENANCE", "Table 7-1 Torque Specifications"]
+        vec![
+            "SECTION 7: PREVENTIVE MAINTENANCE",
+            "Table 7-1 Torque Specifications"
+        ]
     );
     let steps = d
         .tree
@@ -56,20 +59,25 @@ fn numbered_causes_inside_a_para_are_list_items() {
         .unwrap();
     assert_eq!(steps.items.len(), 3);
     assert_eq!(steps.items[0].sub.len(), 1);
-    let table = d.tree.blocks.iter().find(|b| b.kind == BlockKind::Table).unwrap();
+    let table = d
+        .tree
+        .blocks
+        .iter()
+        .find(|b| b.kind == BlockKind::Table)
+        .unwrap();
     let t = table.table.as_ref().unwrap();
     assert_eq!(t.header, vec!["Item", "Torque"]);
-    assert_eq!(t.rows, vec![vec!["Lug nut".to_string(), "120 ft-lbs".into()]]);
+    assert_eq!(
+        t.rows,
+        vec![vec!["Lug nut".to_string(), "120 ft-lbs".into()]]
+    );
 }
 
 #[test]
 fn levels_follow_numbering() {
     let d = doc_of(&["SECTION 3: BRAKES\n\nPara 3-2 Bleeding\nText.\n\n3-2.1 Pressure Bleeding\nMore text.\n\nPara 3-3 Pads\nText."]);
     let o = outline(&d);
-    assert_eq!(
-        o.iter().map(|h| h.0).collect::<Vec<_>>(),
-        vec![1, 2, 3, 2]
-    );
+    assert_eq!(o.iter().map(|h| h.0).collect::<Vec<_>>(), vec![1, 2, 3, 2]);
 }
 
 #[test]
@@ -87,7 +95,10 @@ fn bullets_are_not_headings_and_markdown_nests() {
             "Procedure"
         ]
     );
-    assert_eq!(o.iter().map(|h| h.0).collect::<Vec<_>>(), vec![1, 2, 3, 3, 4]);
+    assert_eq!(
+        o.iter().map(|h| h.0).collect::<Vec<_>>(),
+        vec![1, 2, 3, 3, 4]
+    );
 }
 
 #[test]
