@@ -207,9 +207,10 @@ async fn search_and_retrieve_have_their_shapes() {
         .iter()
         .map(|h| h["score"].as_f64().unwrap())
         .collect();
+    // MMR diversifies after the best hit, so later ranks need not be in score order.
     assert!(
-        scores.windows(2).all(|w| w[0] >= w[1]),
-        "not ranked: {scores:?}"
+        scores.iter().all(|s| scores[0] >= *s),
+        "best hit not first: {scores:?}"
     );
     assert_eq!(results[0]["doc"], "vehicle/brakes.txt", "{v}");
     assert!(v["request_id"].is_string());
