@@ -115,6 +115,7 @@ fn title_of(pages: &[ExtractedPage], skip: &dyn Fn(&str) -> bool) -> Option<Stri
     classify_line(first)
         .filter(|h| h.kind != CandKind::Label)
         .map(|h| h.title)
+        .or_else(|| structure::long_caps_title(first).then(|| first.to_string()))
 }
 
 /// Splits normalised text into `(page number, raw page text)`.

@@ -82,6 +82,13 @@ fn kind_of(t: &str, in_steps: bool) -> Kind {
     Kind::Text
 }
 
+/// A short line of digits and dashes alone: a printed page label.
+fn page_label(t: &str) -> bool {
+    t.chars().count() <= 12
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || "-–./ ".contains(c))
+}
+
 fn cells(t: &str) -> Vec<String> {
     let t = t.trim().trim_start_matches('|').trim_end_matches('|');
     t.split('|').map(|c| strip_emphasis(c.trim())).collect()
@@ -118,6 +125,9 @@ pub(super) fn fill_blocks(
             continue;
         }
         let text = &doc.pages[page].text[start..end];
+        if page_label(text) {
+            continue; // "0001-3", "2-14": the page's own label, not content
+        }
         let blank_before = prev_end.is_some_and(|(p, e)| p == page && start > e + 1);
         prev_end = Some((page, end));
         if headings.get(next_heading) == Some(&(page, start)) {

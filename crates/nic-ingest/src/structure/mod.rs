@@ -26,7 +26,7 @@ pub(crate) use meta::find_meta;
 
 /// Bump when the parse of any format changes what it produces: stored documents parsed by
 /// an older version are parsed again on the next ingest.
-pub const STRUCTURE_VERSION: u32 = 2;
+pub const STRUCTURE_VERSION: u32 = 3;
 
 /// A heading the format itself marks (HTML tag, PDF outline entry).
 #[derive(Debug, Clone)]
@@ -325,7 +325,7 @@ fn title_lines(cands: &mut [Option<Candidate>], lines: &[Line<'_>], keep: &mut [
     }
 }
 
-fn long_caps_title(t: &str) -> bool {
+pub(crate) fn long_caps_title(t: &str) -> bool {
     let words = t.split_whitespace().count();
     let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
     (4..=20).contains(&words)
