@@ -401,12 +401,17 @@ impl Engine {
         if !hits.is_empty() && r.confidence >= threshold {
             let retriever = self.retriever();
             let gen = retriever.generation().clone();
-            let seen = |w: &str| nic_index::analyze(w).iter().any(|t| gen.term_idf(t) > 0.0);
+            let idf = |w: &str| {
+                nic_index::analyze(w)
+                    .iter()
+                    .map(|t| gen.term_idf(t))
+                    .fold(0.0, f32::max)
+            };
             match crate::compose::compose(&crate::compose::Compose {
                 question,
                 hits,
                 src: gen.as_ref(),
-                seen: &seen,
+                idf: &idf,
                 emergency,
             }) {
                 crate::compose::Outcome::Answer(a) => sectioned = Some(*a),

@@ -14,6 +14,25 @@ pub trait SectionSource: Send + Sync {
     fn doc_meta(&self, doc: &str) -> Option<DocMeta>;
     /// The chunk that covers `block`, to cite it by.
     fn chunk_covering(&self, doc: &str, block: u32) -> Option<StoredChunk>;
+
+    /// Headings from the top down to section `id` (the root excluded): a citation's path.
+    fn path(&self, doc: &str, id: u32) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next = Some(id);
+        // A tree is at most a few levels deep; the bound keeps a damaged one finite.
+        for _ in 0..64 {
+            let Some(row) = next.and_then(|i| self.section(doc, i)) else {
+                break;
+            };
+            if row.section.level == 0 {
+                break;
+            }
+            out.push(row.section.heading.clone());
+            next = row.section.parent;
+        }
+        out.reverse();
+        out
+    }
 }
 
 impl SectionSource for Generation {

@@ -12,6 +12,7 @@
 //! come from the outline (bookmarks) when the PDF has one, else from heading-like lines,
 //! ignoring running headers/footers that repeat across pages.
 
+mod column;
 mod fallback;
 mod fonts;
 mod worker;
@@ -121,8 +122,6 @@ fn build_doc(
             || starts_with_admonition(t)
             || is_caption(t)
             || is_table_row(t)
-            // Table titles are set as captions; the outline keeps those it lists.
-            || fonts::table_title(t)
     };
     let printed: Option<Vec<(Hint, u8)>> = boxes.map(|b| {
         let rules = fonts::Rules {
@@ -143,6 +142,7 @@ fn build_doc(
                 .collect(),
         ),
         (false, p) => Some(merge_hints(
+            &doc.pages,
             outline_hints(&doc.pages, &toc),
             p.unwrap_or_default(),
         )),
@@ -224,7 +224,7 @@ fn find_exact(text: &str, want: &str, free: impl Fn(usize) -> bool) -> Option<us
 /// printed heading not in the outline sits below the enclosing outline entry, nested among
 /// the printed headings of that section by style rank (a printed heading styled like the
 /// enclosing entry or larger is its sibling).
-fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
+fn merge_hints(pages: &[ExtractedPage], outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
     // The style rank of each outline entry printed as a font heading.
     let key = |h: &Hint| (h.page, h.offset);
     let mut items: Vec<(Hint, Option<u8>, bool)> = Vec::new();
@@ -239,14 +239,43 @@ fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
     }
     // Pages before the first outline entry are the cover: metadata, not sections.
     let first_page = items.iter().map(|(h, _, _)| h.page).min().unwrap_or(0);
+    // Pages that open a top-level unit and hold little else are title pages (a module's
+    // title page repeats the manual's name above the module's): their other lines are
+    // the title block, not sections.
+    let title_pages: HashSet<u32> = items
+        .iter()
+        .filter(|(h, _, _)| h.level <= 1)
+        .filter(|(h, _, _)| {
+            pages
+                .iter()
+                .find(|p| p.number == h.page)
+                .is_some_and(|p| title_page(&p.text))
+        })
+        .map(|(h, _, _)| h.page)
+        .collect();
+    // Outline entries printed as a line of their own, by page.
+    let printed_entries: Vec<(u32, String)> = items
+        .iter()
+        .filter(|(h, _, _)| printed_at(pages, h))
+        .map(|(h, _, _)| (h.page, squash(&h.title)))
+        .collect();
     for (p, r) in printed {
-        if p.page < first_page {
+        if p.page < first_page || title_pages.contains(&p.page) {
             continue;
         }
-        let dup = items.iter().any(|(o, _, _)| {
-            key(o) == key(&p) || (o.page == p.page && squash(&o.title) == squash(&p.title))
+        let s = squash(&p.title);
+        let dup = items
+            .iter()
+            .any(|(o, _, _)| key(o) == key(&p) || (o.page == p.page && squash(&o.title) == s));
+        // A box title restating a heading printed beside it, on the same page or the page
+        // before ("Chart of the Nuclides Summary" next to "Summary").
+        let restates = printed_entries.iter().any(|(page, t)| {
+            (*page == p.page || *page + 1 == p.page)
+                && !t.is_empty()
+                && s.len() > t.len()
+                && s.ends_with(t.as_str())
         });
-        if !dup {
+        if !dup && !restates {
             items.push((p, Some(r), false));
         }
     }
@@ -254,24 +283,7 @@ fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
     items.sort_by_key(|(h, _, outline)| (h.page, h.offset, !*outline));
     let mut stack: Vec<(u8, Option<u8>)> = Vec::new();
     let mut out = Vec::with_capacity(items.len());
-    let mut last_outline: Option<(u32, String)> = None;
     for (mut h, rank, is_outline) in items {
-        if !is_outline {
-            // A box title restating the outline entry above it ("Chart of the Nuclides
-            // Summary" under "Summary").
-            let restates = last_outline.as_ref().is_some_and(|(page, t)| {
-                let s = squash(&h.title);
-                (*page == h.page || *page + 1 == h.page)
-                    && !t.is_empty()
-                    && s.len() > t.len()
-                    && s.ends_with(t.as_str())
-            });
-            if restates {
-                continue;
-            }
-        } else {
-            last_outline = Some((h.page, squash(&h.title)));
-        }
         if is_outline {
             while stack.last().is_some_and(|(l, _)| *l >= h.level) {
                 stack.pop();
@@ -297,6 +309,34 @@ fn merge_hints(outline: Vec<Hint>, printed: Vec<(Hint, u8)>) -> Vec<Hint> {
         out.push(h);
     }
     out
+}
+
+/// Whether an outline entry sits on a line printing its title.
+fn printed_at(pages: &[ExtractedPage], h: &Hint) -> bool {
+    pages
+        .iter()
+        .find(|p| p.number == h.page)
+        .and_then(|p| p.text.get(h.offset..))
+        .and_then(|t| t.split('\n').next())
+        .is_some_and(|line| {
+            // The title alone, wrapped onto the next line, or with a few lost symbols.
+            let (want, s) = (squash(&h.title), squash(line));
+            !want.is_empty()
+                && ((want.starts_with(&s) && s.len() >= 4)
+                    || (s.starts_with(&want) && s.len() - want.len() <= 3))
+        })
+}
+
+/// A title page: a few short lines, no running prose.
+fn title_page(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+        .collect();
+    let words: usize = lines.iter().map(|l| l.split_whitespace().count()).sum();
+    let sentences = lines.iter().filter(|l| l.ends_with('.')).count();
+    lines.len() <= 15 && words <= 60 && sentences <= 1
 }
 
 /// Drops outline entries that are table-of-contents links: a title ending with a page
@@ -376,34 +416,39 @@ fn outline_hints(pages: &[ExtractedPage], toc: &[(usize, String, u32)]) -> Vec<H
             let hi = next_page.unwrap_or(prev_page).max(prev_page);
             candidates = (prev_page..=hi).chain(candidates).collect();
         }
+        // A line that is the title (or the title wrapped onto the next line) on any
+        // candidate page first; then one that starts with it and goes on (the title plus
+        // symbols the outline lost, never a running header that merely starts with it).
         let mut found = None;
-        for candidate in candidates {
-            let Some(p) = pages.iter().find(|p| p.number == candidate) else {
-                continue;
-            };
-            let min = match from {
-                Some((fp, off)) if fp == candidate => off,
-                _ => 0,
-            };
-            // Past the previous entry's line first (a chapter and its first section may
-            // share a title), else on it.
-            let same_page = from.is_some_and(|(fp, _)| fp == candidate);
-            let after = same_page
-                .then(|| {
+        for max_extra in [0, want.len()] {
+            found = candidates.iter().find_map(|&candidate| {
+                let p = pages.iter().find(|p| p.number == candidate)?;
+                let min = match from {
+                    Some((fp, off)) if fp == candidate => off,
+                    _ => 0,
+                };
+                // Past the previous entry's line first (a chapter and its first section
+                // may share a title), else on it.
+                let same_page = from.is_some_and(|(fp, _)| fp == candidate);
+                let after = same_page
+                    .then(|| {
+                        p.text
+                            .get(min..)
+                            .and_then(|t| t.find('\n'))
+                            .map(|n| min + n + 1)
+                    })
+                    .flatten();
+                let beyond = after.and_then(|a| {
                     p.text
-                        .get(min..)
-                        .and_then(|t| t.find('\n'))
-                        .map(|n| min + n + 1)
-                })
-                .flatten();
-            let beyond = after.and_then(|a| {
-                p.text
-                    .get(a..)
-                    .and_then(|rest| find_line(rest, &want, 0))
-                    .map(|o| a + o)
+                        .get(a..)
+                        .and_then(|rest| find_line(rest, &want, 0, max_extra))
+                        .map(|o| a + o)
+                });
+                beyond
+                    .or_else(|| find_line(&p.text, &want, min, max_extra))
+                    .map(|off| (candidate, off))
             });
-            if let Some(off) = beyond.or_else(|| find_line(&p.text, &want, min)) {
-                found = Some((candidate, off));
+            if found.is_some() {
                 break;
             }
         }
@@ -453,8 +498,9 @@ fn squash(s: &str) -> String {
 }
 
 /// Byte offset of the first line at or after `min` whose squashed text starts with `want`
-/// (a heading may wrap onto the next line: two lines joined are tried too).
-fn find_line(text: &str, want: &str, min: usize) -> Option<usize> {
+/// followed by at most `max_extra` more letters and digits (a heading may wrap onto the next
+/// line: two lines joined are tried too).
+fn find_line(text: &str, want: &str, min: usize, max_extra: usize) -> Option<usize> {
     if want.is_empty() {
         return None;
     }
@@ -464,6 +510,7 @@ fn find_line(text: &str, want: &str, min: usize) -> Option<usize> {
         offsets.push((off, line));
         off += line.len() + 1;
     }
+    let fits = |s: &str| s.starts_with(want) && s.len() - want.len() <= max_extra;
     for (i, (start, line)) in offsets.iter().enumerate() {
         if *start + line.len() < min {
             continue;
@@ -473,15 +520,15 @@ fn find_line(text: &str, want: &str, min: usize) -> Option<usize> {
             continue;
         }
         let lead = line.len() - line.trim_start().len();
-        if s.starts_with(want) || (want.starts_with(&s) && s.len() >= 4) {
-            if s.starts_with(want) {
-                return Some(start + lead);
-            }
+        if fits(&s) {
+            return Some(start + lead);
+        }
+        if want.starts_with(&s) && s.len() >= 4 {
             let joined = offsets
                 .get(i + 1)
                 .map(|(_, next)| format!("{s}{}", squash(next)))
                 .unwrap_or_default();
-            if joined.starts_with(want) {
+            if fits(&joined) {
                 return Some(start + lead);
             }
         }

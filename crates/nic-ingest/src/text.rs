@@ -106,16 +106,39 @@ pub(crate) fn extract_text(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, Ext
 /// The first line when it is a heading (Markdown `#`, ALL-CAPS, numbered ...), skipping
 /// running headers; else `None` and the caller uses the file name.
 fn title_of(pages: &[ExtractedPage], skip: &dyn Fn(&str) -> bool) -> Option<String> {
-    let first = pages
+    let mut lines = pages
         .first()?
         .text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !skip(l))?;
+        .skip_while(|l| l.is_empty() || skip(l));
+    let first = lines.next()?;
+    let stands_alone = lines.next().is_none_or(str::is_empty);
     classify_line(first)
         .filter(|h| h.kind != CandKind::Label)
         .map(|h| h.title)
         .or_else(|| structure::long_caps_title(first).then(|| first.to_string()))
+        .or_else(|| (stands_alone && title_line(first)).then(|| first.to_string()))
+}
+
+/// A first line printed on its own, shaped like a title rather than a sentence:
+/// "Conveyor Belt Tensioner — Maintenance Procedure (Test Manual XSS-01)".
+fn title_line(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let capitalised = words
+        .iter()
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        })
+        .count();
+    (2..=16).contains(&words.len())
+        && t.chars().count() <= 120
+        && !t.ends_with(['.', ':', '?', '!', ','])
+        && capitalised * 2 >= words.len()
+        && !crate::headings::starts_with_admonition(t)
+        && !crate::headings::is_item(t)
 }
 
 /// Splits normalised text into `(page number, raw page text)`.

@@ -2,6 +2,9 @@
 //! candidate rules, without the corpus or poppler installed.
 
 #[allow(dead_code)]
+#[path = "../src/pdf/column.rs"]
+mod column;
+#[allow(dead_code)]
 #[path = "../src/pdf/fonts.rs"]
 mod fonts;
 

@@ -221,7 +221,7 @@ fn outlines_match_the_gold_outlines() {
         total.lookalikes
     );
     // Floors: the targets are 0.95 / 0.95 / exact pages / no look-alikes; the
-    // floors sit at what the parser reaches today so that a regression fails the build.
+    // floors sit just under what the parser reaches today so that a regression fails the build.
     assert!(
         total.precision() >= FLOOR_PRECISION,
         "heading precision {:.3}",
@@ -244,7 +244,7 @@ fn outlines_match_the_gold_outlines() {
     );
 }
 
-const FLOOR_PRECISION: f64 = 0.91;
-const FLOOR_RECALL: f64 = 0.965;
-const FLOOR_PAGE: f64 = 0.994;
-const MAX_LOOKALIKES: usize = 6;
+const FLOOR_PRECISION: f64 = 0.98;
+const FLOOR_RECALL: f64 = 0.99;
+const FLOOR_PAGE: f64 = 0.999;
+const MAX_LOOKALIKES: usize = 0;

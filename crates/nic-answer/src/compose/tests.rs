@@ -82,12 +82,18 @@ fn run(question: &str, needle: &str) -> Outcome {
     let src = MemorySections {
         docs: vec![("vehicle/brakes.txt".into(), t)],
     };
-    let seen = |w: &str| MANUAL.to_lowercase().contains(w);
+    let idf = |w: &str| {
+        if MANUAL.to_lowercase().contains(w) {
+            3.0
+        } else {
+            0.0
+        }
+    };
     compose(&Compose {
         question,
         hits: &hits,
         src: &src,
-        seen: &seen,
+        idf: &idf,
         emergency: false,
     })
 }
@@ -170,4 +176,29 @@ fn questions_are_classified_by_what_they_ask() {
         classify("Can I drive one more day with the brake light on?"),
         QuestionKind::SafetyYesNo
     );
+}
+
+#[test]
+fn vocabulary_matches_whole_words_not_parts_of_them() {
+    // "tensioner" is a part, not a question about tension.
+    assert_eq!(
+        classify("How do I adjust the conveyor belt tensioner?"),
+        QuestionKind::Procedure
+    );
+    assert_eq!(
+        classify("What belt tension is required?"),
+        QuestionKind::Specification
+    );
+    assert_eq!(
+        classify("Why is the compressor vibrating?"),
+        QuestionKind::Diagnosis
+    );
+    assert_eq!(
+        classify("Which gaps are allowed?"),
+        QuestionKind::Specification
+    );
+    assert!(!is_risky("Can I take a photo of the rating plate?"));
+    assert!(!is_risky("Can I clean the shroud with a dry cloth?"));
+    assert!(is_risky("Can I drive with the brake light on?"));
+    assert!(is_risky("Can I skip the leak test?"));
 }

@@ -11,6 +11,7 @@
 //! This file depends on `std` only (the caller passes the text rules it shares with the
 //! other formats), so its parser and rules can be tested on a synthetic XML string.
 
+use super::column;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -42,7 +43,7 @@ pub struct TextBox {
 }
 
 impl TextBox {
-    fn heavy(&self) -> bool {
+    pub(crate) fn heavy(&self) -> bool {
         self.bold || self.bold_face
     }
 }
@@ -359,7 +360,13 @@ fn is_heading_style(b: &TextBox, body: (f32, bool)) -> bool {
 fn heading_text(t: &str, larger: bool, rules: &Rules<'_>) -> bool {
     let words = t.split_whitespace().count();
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
-    if words == 0 || words > MAX_WORDS || letters < 2 {
+    // A table's title may run long: its number addresses it, the words only describe it.
+    let max_words = if table_title(t) {
+        2 * MAX_WORDS
+    } else {
+        MAX_WORDS
+    };
+    if words == 0 || words > max_words || letters < 2 {
         return false;
     }
     // Prose: ends like a sentence or a clause (a question is a FAQ heading).
@@ -430,8 +437,14 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
     }
     let mut out: Vec<FontHeading> = Vec::new();
     for page in &pages {
+        let from = out.len();
+        // Twice the centre of the page's text block, to tell centred lines.
+        let span2 = page.iter().map(|b| b.left).min().unwrap_or(0)
+            + page.iter().map(|b| b.left + b.width).max().unwrap_or(0);
         // Lines standing alone on their row in a heading style.
         let mut alone: Vec<(usize, &TextBox)> = Vec::new();
+        // Notice titles (under `WARNING`), which may wrap onto a second line.
+        let mut notice: Vec<usize> = Vec::new();
         for (i, b) in page.iter().enumerate() {
             if !is_heading_style(b, body) {
                 continue;
@@ -444,32 +457,63 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
             if b.link_page.is_some_and(|t| t >= b.page) || b.link_out {
                 continue;
             }
-            // The title of a safety notice (under `WARNING`) or a table's header row (under
-            // the table's title) is not a section.
+            // A callout label in a figure: set apart from the text, in a plain face.
+            if !b.heavy() && column::floating(page, i, body.0, span2) {
+                continue;
+            }
+            // The title of a safety notice (under `WARNING`, wrapped or not) or a table's
+            // header row (under the table's title, in another font) is not a section.
+            if column::just_under(page, i, rules.lead_in) {
+                notice.push(i);
+                continue;
+            }
+            if let Some(j) = column::above(page, i) {
+                let prev = page[j];
+                let same_font = (prev.size - b.size).abs() < 0.5 && prev.heavy() == b.heavy();
+                if notice.contains(&j) && same_font {
+                    notice.push(i);
+                    continue;
+                }
+                if table_title(&prev.text) && is_heading_style(prev, body) && !same_font {
+                    continue;
+                }
+            }
+            // A header row set beside the title's axis rather than under its start.
             if let Some(prev) = i.checked_sub(1).and_then(|p| page.get(p)) {
-                if (rules.lead_in)(&prev.text) || table_title(&prev.text) {
+                let same_font = (prev.size - b.size).abs() < 0.5 && prev.heavy() == b.heavy();
+                if table_title(&prev.text)
+                    && is_heading_style(prev, body)
+                    && !same_font
+                    && b.top - prev.top <= prev.height * 3
+                {
                     continue;
                 }
             }
             alone.push((i, b));
         }
-        // Join a heading wrapped onto consecutive lines of the same font.
+        // Join a heading wrapped onto consecutive lines of the same font (left-aligned or
+        // centred on one axis, as table titles are).
         let mut k = 0;
         while k < alone.len() {
-            let (_, first) = alone[k];
+            let (first_i, first) = alone[k];
             let mut text = first.text.clone();
-            let mut last = first;
+            let mut last = (first_i, first);
             let mut next = k + 1;
             while let Some(&(j, b)) = alone.get(next) {
-                let adjacent = j == alone[next - 1].0 + 1;
+                let adjacent = column::below(page, last.0) == Some(j);
                 let same_font = (b.size - first.size).abs() < 0.5 && b.heavy() == first.heavy();
-                let close = b.top - last.top <= (last.height as f32 * 1.6).ceil() as i32;
-                let aligned = (b.left - first.left).abs() <= first.height.max(4);
+                let close = b.top - last.1.top <= (last.1.height as f32 * 1.6).ceil() as i32;
+                let tol = first.height.max(4);
+                let centred =
+                    (b.left * 2 + b.width - first.left * 2 - first.width).abs() <= tol * 2;
+                let aligned = ((b.left - first.left).abs() <= tol
+                    && (centred || column::wraps(page, last.1, b)))
+                    || centred;
                 let open = !text.ends_with(['.', ':', '?', '!']);
                 if adjacent && same_font && close && aligned && open {
                     text.push(' ');
                     text.push_str(&b.text);
-                    last = b;
+                    last = (j, b);
                     next += 1;
                 } else {
                     break;
@@ -477,8 +521,8 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
             }
             let larger = first.size >= body.0 + 1.0;
             let labels_list = !larger
-                && page
-                    .get(alone[next - 1].0 + 1)
+                && column::below(page, last.0)
+                    .and_then(|n| page.get(n))
                     .is_some_and(|n| (rules.item)(&n.text));
             let repeat = !labels_list
                 && out
@@ -496,17 +540,62 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
             }
             k = next;
         }
+        drop_diagram_runs(page, body, &mut out, from);
     }
     rank(&mut out);
     out
 }
 
-/// `Table 3 ...`, `TABLE 1`.
+/// Three or more lines in one heading style with no body text between them are the boxes
+/// of a flow chart or a diagram's labels, not sections that each hold nothing.
+fn drop_diagram_runs(
+    page: &[&TextBox],
+    body: (f32, bool),
+    out: &mut Vec<FontHeading>,
+    from: usize,
+) {
+    let tail = out.get(from..).unwrap_or(&[]);
+    let style = |h: &FontHeading| ((h.size * 2.0).round() as i32, h.bold);
+    let text_between = |a: i32, b: i32| {
+        page.iter().any(|o| {
+            o.top > a
+                && o.top < b
+                && (o.size - body.0).abs() < 0.5
+                && !o.heavy()
+                && o.text.chars().any(char::is_alphanumeric)
+        })
+    };
+    let mut drop = vec![false; tail.len()];
+    let mut i = 0;
+    while i < tail.len() {
+        let mut j = i + 1;
+        while j < tail.len()
+            && style(&tail[j]) == style(&tail[i])
+            && !text_between(tail[j - 1].top, tail[j].top)
+        {
+            j += 1;
+        }
+        if j - i >= 3 {
+            drop[i..j].iter_mut().for_each(|d| *d = true);
+        }
+        i = j;
+    }
+    let mut n = 0;
+    out.retain(|_| {
+        let keep = n < from || !drop.get(n - from).copied().unwrap_or(false);
+        n += 1;
+        keep
+    });
+}
+
+/// `Table 3 ...`, `TABLE 1`, `TAB LE 4` (a word the extraction split).
 pub fn table_title(t: &str) -> bool {
-    let mut w = t.split_whitespace();
-    w.next().is_some_and(|f| f.eq_ignore_ascii_case("table"))
-        && w.next()
-            .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+    let mut head = String::new();
+    for c in t.chars().filter(|c| !c.is_whitespace()).take(6) {
+        head.extend(c.to_lowercase());
+    }
+    head.strip_prefix("table")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Whether box `i` shares its printed row: with another heading-styled box (a table header

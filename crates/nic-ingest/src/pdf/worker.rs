@@ -114,15 +114,9 @@ fn extract_pure(bytes: &[u8], cancel: &AtomicBool) -> Result<RawPdf, ExtractErro
         title: info_title(&doc),
         ..RawPdf::default()
     };
-    match panic::catch_unwind(AssertUnwindSafe(|| doc.get_toc())) {
-        Ok(Ok(toc)) => {
-            raw.toc = toc
-                .toc
-                .into_iter()
-                .map(|t| (t.level, t.title, t.page as u32))
-                .collect();
-        }
-        Ok(Err(_)) => {} // no outline: headings are detected from the text instead
+    match panic::catch_unwind(AssertUnwindSafe(|| outline_entries(&doc))) {
+        Ok(Some(toc)) => raw.toc = toc,
+        Ok(None) => {} // no outline: headings are detected from the text instead
         Err(_) => raw
             .warnings
             .push("the PDF outline could not be read".into()),
@@ -168,6 +162,41 @@ fn classify(e: lopdf::Error) -> ExtractError {
         lopdf::Error::Decryption(_) | lopdf::Error::AlreadyEncrypted => ExtractError::PdfEncrypted,
         other => ExtractError::PdfDamaged(other.to_string()),
     }
+}
+
+/// Outline entries `(level, title, page)` in document order, `None` without an outline.
+///
+/// Walked here rather than with `Document::get_toc`, which keys entries by title: a manual
+/// that bookmarks "Summary" in every chapter, or whose modules repeat "TABLE OF CONTENTS",
+/// kept one entry per title, pointing at the last page that carries it.
+fn outline_entries(doc: &Document) -> Option<Vec<(usize, String, u32)>> {
+    let mut named = Default::default();
+    let outlines = doc.get_outlines(None, None, &mut named).ok()??;
+    let page_numbers: std::collections::HashMap<lopdf::ObjectId, u32> =
+        doc.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
+    let mut out = Vec::new();
+    // (entries, index, level): an explicit stack, so a deep outline cannot overflow.
+    let mut stack: Vec<(&[lopdf::Outline], usize, usize)> = vec![(&outlines, 0, 1)];
+    while let Some((items, i, level)) = stack.pop() {
+        let Some(item) = items.get(i) else { continue };
+        stack.push((items, i + 1, level));
+        match item {
+            lopdf::Outline::Destination(d) => {
+                let title = d.title().and_then(Object::as_str).map(decode_pdf_string);
+                let page = d
+                    .page()
+                    .and_then(Object::as_reference)
+                    .ok()
+                    .and_then(|id| page_numbers.get(&id));
+                if let (Ok(title), Some(&page)) = (title, page) {
+                    out.push((level, title, page));
+                }
+            }
+            lopdf::Outline::SubOutlines(sub) if level < 64 => stack.push((sub, 0, level + 1)),
+            lopdf::Outline::SubOutlines(_) => {}
+        }
+    }
+    Some(out)
 }
 
 /// The Info dictionary's `Title`, decoded (UTF-16 with a BOM, else PDFDocEncoding ≈ Latin-1).

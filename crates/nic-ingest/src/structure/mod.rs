@@ -26,7 +26,7 @@ pub(crate) use meta::find_meta;
 
 /// Bump when the parse of any format changes what it produces: stored documents parsed by
 /// an older version are parsed again on the next ingest.
-pub const STRUCTURE_VERSION: u32 = 3;
+pub const STRUCTURE_VERSION: u32 = 4;
 
 /// A heading the format itself marks (HTML tag, PDF outline entry).
 #[derive(Debug, Clone)]
