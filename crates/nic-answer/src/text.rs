@@ -29,11 +29,37 @@ pub fn words(text: &str) -> Vec<String> {
 /// Content words: not stop words, not bare numbers, with a crude plural fold so "bolts"
 /// matches "bolt".
 pub fn content_words(text: &str) -> HashSet<String> {
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stop(w) && w.chars().any(|c| c.is_alphabetic()))
-        .map(|w| stem(&w))
-        .collect()
+    let mut out = HashSet::new();
+    for w in words(text) {
+        if is_stop(&w) || !w.chars().any(|c| c.is_alphabetic()) {
+            continue;
+        }
+        // "Low-Pressure Switch" names low pressure too: the parts of a hyphenated word are
+        // words of the text when they are all letters (a code such as `12-345-a` is not).
+        if w.contains('-') && w.split('-').all(|p| p.chars().all(char::is_alphabetic)) {
+            for part in w.split('-').filter(|p| p.len() >= 2 && !is_stop(p)) {
+                out.insert(stem(part));
+            }
+        }
+        out.insert(stem(&w));
+    }
+    out
+}
+
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 pub fn stem(w: &str) -> String {

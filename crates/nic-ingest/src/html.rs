@@ -12,6 +12,8 @@
 //! placed right before the heading's first visible character, so the marks' byte offsets are
 //! exact in the final text.
 
+mod depth;
+
 use crate::structure::{self, Headings, Hint};
 use crate::text::decode_text;
 use crate::ExtractError;
@@ -79,6 +81,13 @@ const HOME_WORDS: &[&str] = &["home", "start", "index", "main page", "homepage",
 pub(crate) fn extract_html(bytes: &[u8], stem: &str) -> Result<ExtractedDoc, ExtractError> {
     let mut warnings = Vec::new();
     let source = decode_text(bytes, &mut warnings)?;
+    let (source, flattened) = depth::flatten(&source, depth::MAX_DEPTH);
+    if flattened {
+        warnings.push(format!(
+            "elements nested deeper than {} levels were flattened (their text is kept)",
+            depth::MAX_DEPTH
+        ));
+    }
     let html = Html::parse_document(&source);
     let title = find_title(&html);
     let crumbs = find_breadcrumbs(&html).map(|c| trim_crumbs(c, title.as_deref().unwrap_or("")));

@@ -140,3 +140,28 @@ fn page_of_scripts_is_an_empty_page_not_an_error() {
     assert!(doc.pages.is_empty());
     assert_eq!(doc.empty_pages, vec![1]);
 }
+
+/// Issue 11/16: a page nested 200,000 elements deep (html5ever is quadratic in the depth)
+/// is read with its text, its table with ragged rows and a warning, never a hang or a panic.
+#[test]
+fn pathologically_deep_nesting_is_flattened_and_its_text_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 200_000;
+    let page = format!(
+        "<html><body><h1>Belt Guard</h1>{}<h2>Deep Check</h2><p>Check the belt tension.</p>\
+         <table><tr><th>Item</th><th>Torque</th></tr><tr><td>Guard bolt</td></tr>\
+         <tr><td>Idler</td><td>25 N·m</td><td>extra cell</td></tr></table>{}</body></html>",
+        "<div><span>".repeat(n),
+        "</span></div>".repeat(n)
+    );
+    let doc = extract_file(&write(&dir, "deep.html", &page), &ExtractOptions::default()).unwrap();
+    let text = &doc.pages[0].text;
+    assert!(text.contains("Check the belt tension."), "{text:.200}");
+    assert!(text.contains("25 N·m"));
+    assert!(
+        doc.warnings.iter().any(|w| w.contains("flattened")),
+        "{:?}",
+        doc.warnings
+    );
+    assert!(doc.tree.headings().any(|s| s.heading == "Belt Guard"));
+}

@@ -14,7 +14,7 @@
 //! itself. Both constants were chosen on the tuning split of the development set
 //! (`tests/data/eval`, `nic eval --split tune`) and are reported on the held-out split.
 
-use crate::text::content_words;
+use crate::text::{content_words, edit_distance};
 use nic_core::Block;
 use nic_index::SectionRow;
 use nic_retrieve::Hit;
@@ -40,21 +40,6 @@ pub(super) fn overlap(terms: &[String], text: &str) -> usize {
     terms.iter().filter(|t| w.contains(*t)).count()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// How one object term was found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Found {
@@ -62,10 +47,10 @@ pub(super) enum Found {
     Section,
     /// Only in the parent section's text.
     Context,
-    /// Only in what names the manual (title, file name, domain): "K30", "forklift". Scope
-    /// narrows the question to a manual; it is not what the question asks about, so it
-    /// neither counts for the section nor against it.
-    Scope,
+    /// Counts neither for the section nor against it: a word found only in what names the
+    /// manual (title, file name, domain: "K30", "forklift"), which narrows the question to
+    /// a manual but is not what it asks about; or a mistyped question word ("torqe").
+    Neutral,
     Missing,
 }
 
@@ -87,7 +72,7 @@ impl Grounding {
         let total: f32 = self
             .terms
             .iter()
-            .filter(|t| t.2 != Found::Scope)
+            .filter(|t| t.2 != Found::Neutral)
             .map(|t| t.1)
             .sum();
         if total <= 0.0 {
@@ -99,7 +84,7 @@ impl Grounding {
             .map(|(_, w, f)| match f {
                 Found::Section => *w,
                 Found::Context => *w * 0.5,
-                Found::Missing | Found::Scope => 0.0,
+                Found::Missing | Found::Neutral => 0.0,
             })
             .sum();
         found / total
@@ -127,7 +112,7 @@ impl Vocab {
                 .iter()
                 .any(|s| s.chars().any(char::is_alphabetic) && self.stems.contains(s))
             // An abbreviation or a word cut short: "evap" (evaporator), "temp", "thermo".
-            || (t.chars().count() >= 4
+            || (t.chars().count() >= 3
                 && t.chars().all(char::is_alphabetic)
                 && self.words.iter().any(|v| v.starts_with(t)))
     }
@@ -183,7 +168,10 @@ pub(super) fn ground(
         } else if context.names(t) {
             g.terms.push((t.clone(), weight(t), Found::Context));
         } else if scope.names(t) {
-            g.terms.push((t.clone(), weight(t), Found::Scope));
+            g.terms.push((t.clone(), weight(t), Found::Neutral));
+        } else if idf(t) <= 0.0 && super::kind::is_generic_typo(t) {
+            // "torqe": a mistyped question word weighs nothing either way.
+            g.terms.push((t.clone(), weight(t), Found::Neutral));
         } else {
             g.unknown_object |= idf(t) <= 0.0 && names_a_thing(t);
             g.missing.push(t.clone());

@@ -310,6 +310,21 @@ const GENERIC: &[&str] = &[
     "today",
     "soon",
     "since",
+    // What is read off the object, not the object: "seat switch weight to close it".
+    "min",
+    "max",
+    "weight",
+    "heavy",
+    "thick",
+    "deflection",
+    "runout",
+    "discard",
+    "stretch",
+    "elongation",
+    "width",
+    "length",
+    "diameter",
+    "amperage",
     // Units and amounts are what is read, not what is asked about: "24 volts at R and C".
     "volt",
     "amp",
@@ -506,6 +521,15 @@ pub fn object_terms(question: &str) -> Vec<String> {
         .filter(|w| !GENERIC.contains(&w.as_str()) && w.len() >= 2)
         .filter(|w| seen.insert(w.clone()))
         .collect()
+}
+
+/// Whether a word the corpus has never seen is one of the question words that name no
+/// object, mistyped: "torqe" is "torque", not a part.
+pub(super) fn is_generic_typo(w: &str) -> bool {
+    w.chars().count() >= 5
+        && GENERIC
+            .iter()
+            .any(|g| g.len() >= 5 && crate::text::edit_distance(w, g) <= 1)
 }
 
 /// What kind of value a specification question asks for, by the canonical units of

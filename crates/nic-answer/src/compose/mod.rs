@@ -90,6 +90,10 @@ pub struct Compose<'a> {
 }
 
 const BUDGET: usize = 1600;
+/// Sections tried, best first, for one that names what the question asks about.
+const MAX_CANDIDATES: usize = 3;
+/// ... among those scoring at least this share of the best.
+const CANDIDATE_SHARE: f32 = 0.8;
 const PROCEDURE_BUDGET: usize = 2400;
 
 struct Ranked {
@@ -203,36 +207,67 @@ const EMERGENCY_WORDS: &[&str] = &[
 pub fn compose(c: &Compose<'_>) -> Outcome {
     let terms = object_terms(c.question);
     let ranked = rank_sections(&terms, c.hits);
-    let Some(best) = ranked.first() else {
+    let Some(top) = ranked.first() else {
         return Outcome::NoTree;
     };
-    let Some((row, blocks)) = answer_unit(c.src, &best.doc, best.section, &terms) else {
-        return Outcome::NoTree;
-    };
-    if blocks.is_empty() {
-        return Outcome::NoTree;
+    // The best section that names what is asked: a close runner-up that does ("caliper bolt
+    // torque" under the brakes chapter) answers before a top hit that does not ("Wheel Lug
+    // Nut Torque").
+    let mut first_missing: Option<Vec<String>> = None;
+    let mut chosen = None;
+    for cand in ranked
+        .iter()
+        .take(MAX_CANDIDATES)
+        .filter(|r| r.score >= top.score * CANDIDATE_SHARE)
+    {
+        let Some((row, blocks)) = answer_unit(c.src, &cand.doc, cand.section, &terms) else {
+            continue;
+        };
+        if blocks.is_empty() {
+            continue;
+        }
+        let hit = &c.hits[cand.hit];
+        let g = ground(
+            &terms,
+            &unit_text(&row, &blocks, hit),
+            &context_text(c.src, &row),
+            c.idf,
+        );
+        tracing::debug!(
+            question = c.question,
+            section = %row.section.heading,
+            doc = %cand.doc,
+            coverage = g.coverage(),
+            terms = ?g.terms,
+            "gate"
+        );
+        if grounded(&g, &terms) {
+            chosen = Some((cand, row, blocks, g));
+            break;
+        }
+        first_missing.get_or_insert(g.missing);
     }
+    let Some((best, row, blocks, g)) = chosen else {
+        return match first_missing {
+            Some(missing) => Outcome::Ungrounded { missing },
+            None => Outcome::NoTree,
+        };
+    };
     let hit = &c.hits[best.hit];
-    let g = ground(
-        &terms,
-        &unit_text(&row, &blocks, hit),
-        &context_text(c.src, &row),
-        c.idf,
-    );
-    tracing::debug!(
-        question = c.question,
-        section = %row.section.heading,
-        doc = %best.doc,
-        coverage = g.coverage(),
-        terms = ?g.terms,
-        "gate"
-    );
-    if !grounded(&g, &terms) {
-        return Outcome::Ungrounded { missing: g.missing };
-    }
     if c.emergency {
+        // A safety or emergency section: one that carries a WARNING/DANGER, or whose own
+        // heading path says it is about an emergency ("Magnet Emergency Run-Down",
+        // "Safety Notice 4-A") -- and that speaks of one.
         let text = unit_text(&row, &blocks, hit).text.to_lowercase();
-        let fits = blocks.iter().any(is_safety) && EMERGENCY_WORDS.iter().any(|w| text.contains(w));
+        let path = format!(
+            "{} {}",
+            hit.chunk.chunk.section.join(" "),
+            row.section.heading
+        )
+        .to_lowercase();
+        let safety_section =
+            blocks.iter().any(is_safety) || EMERGENCY_WORDS.iter().any(|w| path.contains(w));
+        let fits = safety_section && EMERGENCY_WORDS.iter().any(|w| text.contains(w));
         if !fits {
             return Outcome::Ungrounded {
                 missing: vec!["emergency section".into()],
