@@ -22,11 +22,25 @@ nic_ops::install_jemalloc!();
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::from(2)
         }
+    }
+}
+
+/// `nic search … | head -1`: a closed pipe ends a one-shot command quietly, as it ends
+/// `grep` or `ls`, instead of a panic in `println!`. `nic serve` keeps Rust's default
+/// (SIGPIPE ignored): a client that hangs up must cost one failed write, not the process.
+fn quiet_on_closed_pipe() {
+    // SAFETY: called at the start of `main`, before any thread exists, with a valid
+    // disposition (SIG_DFL) for a valid signal; no handler code runs in signal context.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
