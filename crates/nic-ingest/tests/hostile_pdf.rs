@@ -309,3 +309,49 @@ fn bombs_through_lzw_and_ascii85_chains_are_refused() {
     let p = write(dir.path(), "lzw-bomb.pdf", &assemble(&objects));
     refused(&p, "decompresses to more than");
 }
+
+/// A one-page PDF with an outline: object 6 is the outline root, 7 its only entry, and
+/// `entry` is written into the entry's dictionary.
+fn with_outline(entry: &str) -> Vec<u8> {
+    assemble(&[
+        b"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] \
+          /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+            .to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        stream("", TEXT),
+        b"<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>".to_vec(),
+        format!("<< /Title (Brakes) /Parent 6 0 R /Dest [3 0 R /XYZ 0 792 0] {entry} >>")
+            .into_bytes(),
+    ])
+}
+
+/// Issue 11: an outline whose entries point back at themselves or at their parent is
+/// ignored with a warning, and the page text is still read (lopdf alone would loop until
+/// memory ran out, or recurse until the stack overflowed and the process aborted).
+#[test]
+fn a_cyclic_outline_is_ignored_and_the_text_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, entry) in [
+        ("next-loop.pdf", "/Next 7 0 R"),
+        ("first-loop.pdf", "/First 6 0 R /Count 1"),
+    ] {
+        let p = write(dir.path(), name, &with_outline(entry));
+        let doc = extract_file(&p, &ExtractOptions::default()).unwrap();
+        assert!(doc.pages[0].text.contains("brake fluid"), "{name}: {doc:?}");
+        assert!(
+            doc.warnings.iter().any(|w| w.contains("outline")),
+            "{name}: {:?}",
+            doc.warnings
+        );
+    }
+    // The same file without the loop keeps its outline entry as a heading.
+    let p = write(dir.path(), "sound.pdf", &with_outline(""));
+    let doc = extract_file(&p, &ExtractOptions::default()).unwrap();
+    assert!(
+        doc.warnings.iter().all(|w| !w.contains("cyclic")),
+        "{:?}",
+        doc.warnings
+    );
+}

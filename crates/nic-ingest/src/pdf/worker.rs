@@ -114,9 +114,14 @@ fn extract_pure(bytes: &[u8], cancel: &AtomicBool) -> Result<RawPdf, ExtractErro
         title: info_title(&doc),
         ..RawPdf::default()
     };
-    match panic::catch_unwind(AssertUnwindSafe(|| outline_entries(&doc))) {
-        Ok(Some(toc)) => raw.toc = toc,
-        Ok(None) => {} // no outline: headings are detected from the text instead
+    match panic::catch_unwind(AssertUnwindSafe(|| {
+        outline_is_sound(&doc).then(|| outline_entries(&doc))
+    })) {
+        Ok(None) => raw
+            .warnings
+            .push("the PDF outline is cyclic or too large and was ignored".into()),
+        Ok(Some(Some(toc))) => raw.toc = toc,
+        Ok(Some(None)) => {} // no outline: headings are detected from the text instead
         Err(_) => raw
             .warnings
             .push("the PDF outline could not be read".into()),
@@ -162,6 +167,54 @@ fn classify(e: lopdf::Error) -> ExtractError {
         lopdf::Error::Decryption(_) | lopdf::Error::AlreadyEncrypted => ExtractError::PdfEncrypted,
         other => ExtractError::PdfDamaged(other.to_string()),
     }
+}
+
+/// Outline nodes read at most; real manuals have a few hundred bookmarks.
+const MAX_OUTLINE_NODES: usize = 100_000;
+/// Outline nesting read at most.
+const MAX_OUTLINE_DEPTH: usize = 64;
+
+/// Whether the outline is a finite tree: lopdf follows `/Next` in a loop and `/First` by
+/// recursion, so an outline whose `/Next` points back at an earlier entry would grow a list
+/// until memory runs out, and one whose `/First` points at an ancestor would overflow the
+/// stack and abort the process. Every node is visited once here, by reference, with an
+/// explicit stack; a node reached twice, too many nodes or too deep a nesting rejects the
+/// outline (the headings then come from the text).
+fn outline_is_sound(doc: &Document) -> bool {
+    let Ok(catalog) = doc.catalog() else {
+        return true;
+    };
+    let Ok(root) = catalog.get(b"Outlines") else {
+        return true; // no outline at all
+    };
+    let mut seen = std::collections::HashSet::new();
+    // (node, depth)
+    let mut stack: Vec<(&Object, usize)> = vec![(root, 0)];
+    while let Some((obj, depth)) = stack.pop() {
+        let dict = match obj {
+            Object::Reference(id) => {
+                if !seen.insert(*id) || seen.len() > MAX_OUTLINE_NODES {
+                    return false;
+                }
+                match doc.get_dictionary(*id) {
+                    Ok(d) => d,
+                    Err(_) => continue,
+                }
+            }
+            Object::Dictionary(d) => d,
+            _ => continue,
+        };
+        if depth > MAX_OUTLINE_DEPTH {
+            return false;
+        }
+        if let Ok(next) = dict.get(b"Next") {
+            stack.push((next, depth));
+        }
+        if let Ok(first) = dict.get(b"First") {
+            stack.push((first, depth + 1));
+        }
+    }
+    true
 }
 
 /// Outline entries `(level, title, page)` in document order, `None` without an outline.
