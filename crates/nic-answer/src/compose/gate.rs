@@ -112,7 +112,8 @@ impl Vocab {
                 .iter()
                 .any(|s| s.chars().any(char::is_alphabetic) && self.stems.contains(s))
             // An abbreviation or a word cut short: "evap" (evaporator), "temp", "thermo".
-            || (t.chars().count() >= 3
+            // (Four letters at least: "car" must not find "carry".)
+            || (t.chars().count() >= 4
                 && t.chars().all(char::is_alphabetic)
                 && self.words.iter().any(|v| v.starts_with(t)))
     }

@@ -416,8 +416,6 @@ const GENERIC: &[&str] = &[
     "goes",
     "swap",
     "put",
-    "truck",
-    "car",
     "unit",
     "machine",
     "thing",
