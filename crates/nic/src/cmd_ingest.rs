@@ -82,6 +82,9 @@ fn exit_code(r: &IngestReport) -> ExitCode {
     }
 }
 
+/// Per-document structure lines printed before the rest are summed up.
+const MAX_STRUCTURE_LINES: usize = 40;
+
 fn print_summary(r: &IngestReport) {
     println!(
         "files: {} total — {} new, {} changed, {} unchanged, {} deleted, {} failed",
@@ -101,10 +104,26 @@ fn print_summary(r: &IngestReport) {
         r.peak_rss_bytes as f64 / 1048576.0
     );
     println!("{}", r.message);
-    for d in &r.structure {
+    // One line per document while that is readable; a 10,000-page manual gets the totals
+    // and the count of the rest (`--json` lists every document, `nic outline DOC` shows one).
+    for d in r.structure.iter().take(MAX_STRUCTURE_LINES) {
         println!(
             "structure: {}: {} sections, {} tables, {} procedures, {} warnings",
             d.doc, d.counts.sections, d.counts.tables, d.counts.procedures, d.counts.warnings
+        );
+    }
+    if r.structure.len() > MAX_STRUCTURE_LINES {
+        let sum = |f: fn(&nic_core::StructureCounts) -> usize| -> usize {
+            r.structure.iter().map(|d| f(&d.counts)).sum()
+        };
+        println!(
+            "structure: … {} more documents (all {}: {} sections, {} tables, {} procedures, {} warnings; --json lists each)",
+            r.structure.len() - MAX_STRUCTURE_LINES,
+            r.structure.len(),
+            sum(|c| c.sections),
+            sum(|c| c.tables),
+            sum(|c| c.procedures),
+            sum(|c| c.warnings)
         );
     }
     for f in &r.failed {
