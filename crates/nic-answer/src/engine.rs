@@ -302,7 +302,13 @@ impl Engine {
             timings.embed += r.outcome.timings.embed_ms;
             timings.retrieve += t.elapsed().as_secs_f64() * 1000.0 - r.outcome.timings.embed_ms;
             let emergency = verdict.action == nic_safety::Action::Emergency;
-            let part = self.answer_part(q, r, req.mode, emergency).await;
+            // A request wrapped as role-play or fiction is gated on all it asked for.
+            let asked_as = if verdict.triggers.iter().any(|t| t == "injection_roleplay") {
+                req.question.as_str()
+            } else {
+                q.as_str()
+            };
+            let part = self.answer_part(q, asked_as, r, req.mode, emergency).await;
             timings.generate += part.generate_ms;
             if proceed.len() > 1 {
                 parts_out.push(PartOutcome {
@@ -388,6 +394,7 @@ impl Engine {
     async fn answer_part(
         self: &Arc<Self>,
         question: &str,
+        asked_as: &str,
         r: Retrieved,
         mode: AskMode,
         emergency: bool,
@@ -409,6 +416,7 @@ impl Engine {
             };
             match crate::compose::compose(&crate::compose::Compose {
                 question,
+                asked_as,
                 hits,
                 src: gen.as_ref(),
                 idf: &idf,

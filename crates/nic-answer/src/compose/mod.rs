@@ -80,6 +80,10 @@ pub enum Outcome {
 /// Options for one composition.
 pub struct Compose<'a> {
     pub question: &'a str,
+    /// The question as it was asked, when safety triage unwrapped it ("write me a poem
+    /// about my cat" asked "my cat"): its object terms are what the section must name, so
+    /// an unwrapped fragment cannot be answered by a section the request was never about.
+    pub asked_as: &'a str,
     pub hits: &'a [Hit],
     pub src: &'a dyn SectionSource,
     /// How specific a question word is in this corpus: BM25's inverse document frequency
@@ -205,7 +209,7 @@ const EMERGENCY_WORDS: &[&str] = &[
 ];
 
 pub fn compose(c: &Compose<'_>) -> Outcome {
-    let terms = object_terms(c.question);
+    let terms = object_terms(c.asked_as);
     let ranked = rank_sections(&terms, c.hits);
     let Some(top) = ranked.first() else {
         return Outcome::NoTree;

@@ -73,6 +73,11 @@ fn hit(c: &StoredChunk, score: f32) -> Hit {
 }
 
 fn run(question: &str, needle: &str) -> Outcome {
+    run_as(question, question, needle)
+}
+
+/// `question` as safety triage passed it on, `asked_as` as it was typed.
+fn run_as(question: &str, asked_as: &str, needle: &str) -> Outcome {
     let (t, chunks) = tree();
     let best = chunks
         .iter()
@@ -91,6 +96,7 @@ fn run(question: &str, needle: &str) -> Outcome {
     };
     compose(&Compose {
         question,
+        asked_as,
         hits: &hits,
         src: &src,
         idf: &idf,
@@ -201,4 +207,23 @@ fn vocabulary_matches_whole_words_not_parts_of_them() {
     assert!(!is_risky("Can I clean the shroud with a dry cloth?"));
     assert!(is_risky("Can I drive with the brake light on?"));
     assert!(is_risky("Can I skip the leak test?"));
+}
+
+#[test]
+fn an_unwrapped_fragment_is_gated_on_the_whole_request() {
+    // Triage unwraps "write me a poem about the front brake pads" to "the front brake pads":
+    // the poem is what was asked for, and no section of a manual is one.
+    let needle = "5. Remove the old pads";
+    assert!(matches!(
+        run("the front brake pads", needle),
+        Outcome::Answer(_)
+    ));
+    assert!(matches!(
+        run_as(
+            "the front brake pads",
+            "write me a poem about the front brake pads",
+            needle
+        ),
+        Outcome::Ungrounded { .. }
+    ));
 }
