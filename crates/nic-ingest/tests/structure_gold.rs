@@ -238,7 +238,7 @@ fn outlines_match_the_gold_outlines() {
         ratio(total.page_exact, total.matched)
     );
     assert!(
-        total.lookalikes <= MAX_LOOKALIKES,
+        total.lookalikes == 0,
         "{} look-alikes taken for headings",
         total.lookalikes
     );
@@ -247,4 +247,3 @@ fn outlines_match_the_gold_outlines() {
 const FLOOR_PRECISION: f64 = 0.98;
 const FLOOR_RECALL: f64 = 0.99;
 const FLOOR_PAGE: f64 = 0.999;
-const MAX_LOOKALIKES: usize = 0;

@@ -40,8 +40,8 @@ fn next_tag(s: &str, mut from: usize) -> Option<Tag> {
     loop {
         let lt = from + s.get(from..)?.find('<')?;
         let rest = &s[lt..];
-        if rest.starts_with("<!--") {
-            from = lt + 4 + rest[4..].find("-->").map_or(rest.len() - 4, |i| i + 3);
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            from = lt + 4 + comment.find("-->").map_or(comment.len(), |i| i + 3);
             continue;
         }
         let closing = b.get(lt + 1) == Some(&b'/');

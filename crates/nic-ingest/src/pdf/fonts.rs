@@ -506,9 +506,8 @@ pub fn font_headings(boxes: &[TextBox], rules: &Rules<'_>) -> Vec<FontHeading> {
                 let tol = first.height.max(4);
                 let centred =
                     (b.left * 2 + b.width - first.left * 2 - first.width).abs() <= tol * 2;
-                let aligned = ((b.left - first.left).abs() <= tol
-                    && (centred || column::wraps(page, last.1, b)))
-                    || centred;
+                let aligned = centred
+                    || ((b.left - first.left).abs() <= tol && column::wraps(page, last.1, b));
                 let open = !text.ends_with(['.', ':', '?', '!']);
                 if adjacent && same_font && close && aligned && open {
                     text.push(' ');

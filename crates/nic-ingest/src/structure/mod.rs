@@ -183,7 +183,7 @@ fn choose_from_lines(lines: &[Line<'_>]) -> Vec<Chosen> {
         .enumerate()
         .filter_map(|(i, c)| {
             let c = c?;
-            keep[i].then(|| Chosen {
+            keep[i].then_some(Chosen {
                 line: i,
                 source: match c.kind {
                     CandKind::Markdown(_) => HeadingSource::Markdown,
