@@ -169,6 +169,7 @@ pub fn router(state: SharedState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
+        .layer(axum::middleware::from_fn(middleware::declared_size))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::guard,

@@ -163,3 +163,27 @@ async fn request_id_is_echoed_in_errors() {
     assert_ne!(v["request_id"], "bad id with spaces <script>");
     s.stop().await;
 }
+
+/// Issue 16: a `Content-Length` beyond the limit is answered with 413 before any of the
+/// body is sent; the server does not wait for 100 MB that will never come.
+#[tokio::test]
+async fn declared_oversize_body_is_413_before_it_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start().await;
+    let mut conn = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    conn.write_all(
+        b"POST /api/ask HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+          Content-Length: 100000000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    // A hang guard, not a timing assertion: without the check the server waits for the body.
+    let n = tokio::time::timeout(std::time::Duration::from_secs(30), conn.read(&mut buf))
+        .await
+        .expect("the server answered without waiting for the body")
+        .unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("payload_too_large"), "{head}");
+}
