@@ -56,7 +56,6 @@ pub(super) enum Found {
 
 /// Which object terms the unit names; typos are matched to the unit's own words.
 pub(super) struct Grounding {
-    pub found: usize,
     /// A thing the corpus has never heard of is named ("blinker", "bike"): no section
     /// answers it, however much else of the question it names.
     pub unknown_object: bool,
@@ -67,6 +66,11 @@ pub(super) struct Grounding {
 }
 
 impl Grounding {
+    /// How many object terms the section itself names.
+    pub fn found(&self) -> usize {
+        self.terms.iter().filter(|t| t.2 == Found::Section).count()
+    }
+
     /// The weighted share of the question's object the unit names.
     pub fn coverage(&self) -> f32 {
         let total: f32 = self
@@ -129,7 +133,6 @@ pub(super) fn ground(
     let scope = Vocab::of(&unit.scope);
     let context = Vocab::of(context_text);
     let mut g = Grounding {
-        found: 0,
         unknown_object: false,
         missing: Vec::new(),
         corrections: Vec::new(),
@@ -145,7 +148,6 @@ pub(super) fn ground(
     };
     for t in terms {
         if vocab.names(t) {
-            g.found += 1;
             g.terms.push((t.clone(), weight(t), Found::Section));
             continue;
         }
@@ -162,7 +164,6 @@ pub(super) fn ground(
             .filter(|(d, _)| *d <= limit)
             .min();
         if let Some((_, v)) = close {
-            g.found += 1;
             // A typo weighs what the word it stands for weighs.
             g.terms.push((t.clone(), weight(v), Found::Section));
             g.corrections.push((t.clone(), v.clone()));
@@ -186,9 +187,7 @@ pub(super) fn grounded(g: &Grounding, terms: &[String]) -> bool {
     if terms.is_empty() {
         return true;
     }
-    !g.unknown_object
-        && g.terms.iter().any(|t| t.2 == Found::Section)
-        && g.coverage() >= MIN_COVERAGE
+    !g.unknown_object && g.found() > 0 && g.coverage() >= MIN_COVERAGE
 }
 
 /// Whether an unknown word is likely a thing rather than how the technician tells it:

@@ -309,7 +309,7 @@ pub fn compose(c: &Compose<'_>) -> Outcome {
             );
             let heading_match = overlap(&terms, &row2.section.heading)
                 >= overlap(&terms, &row.section.heading).max(1);
-            if grounded(&g2, &terms) && heading_match && g2.found >= g.found {
+            if grounded(&g2, &terms) && heading_match && g2.found() >= g.found() {
                 let title2 = c
                     .src
                     .doc_meta(&second.doc)

@@ -16,18 +16,27 @@ fn has_text(b: &TextBox) -> bool {
     b.text.chars().any(char::is_alphanumeric)
 }
 
+/// Boxes with text in box `i`'s column, wholly above it (`up`) or wholly below it.
+fn in_column<'a>(
+    page: &'a [&'a TextBox],
+    i: usize,
+    up: bool,
+) -> impl Iterator<Item = (usize, &'a &'a TextBox)> + 'a {
+    let b = page.get(i);
+    page.iter().enumerate().filter(move |&(j, o)| {
+        let Some(b) = b else { return false };
+        let clear = if up {
+            o.top + o.height <= b.top + 2 && o.top < b.top
+        } else {
+            o.top + 2 >= b.top + b.height && o.top > b.top
+        };
+        j != i && has_text(o) && clear && overlaps(o, b)
+    })
+}
+
 /// Index of the nearest box with text wholly above box `i` in its column.
 pub fn above(page: &[&TextBox], i: usize) -> Option<usize> {
-    let b = page.get(i)?;
-    page.iter()
-        .enumerate()
-        .filter(|&(j, o)| {
-            j != i
-                && has_text(o)
-                && o.top + o.height <= b.top + 2
-                && o.top < b.top
-                && overlaps(o, b)
-        })
+    in_column(page, i, true)
         .max_by_key(|(_, o)| (o.top + o.height, o.top))
         .map(|(j, _)| j)
 }
@@ -53,16 +62,7 @@ pub fn just_under(page: &[&TextBox], i: usize, is: &dyn Fn(&str) -> bool) -> boo
 
 /// Index of the nearest box with text wholly below box `i` in its column.
 pub fn below(page: &[&TextBox], i: usize) -> Option<usize> {
-    let b = page.get(i)?;
-    page.iter()
-        .enumerate()
-        .filter(|&(j, o)| {
-            j != i
-                && has_text(o)
-                && o.top + 2 >= b.top + b.height
-                && o.top > b.top
-                && overlaps(o, b)
-        })
+    in_column(page, i, false)
         .min_by_key(|(_, o)| (o.top, o.left))
         .map(|(j, _)| j)
 }
