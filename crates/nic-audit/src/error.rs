@@ -41,6 +41,14 @@ pub enum AuditError {
     #[error("audit record seq {seq} is unreadable: {reason} (run `nic audit verify`)")]
     Corrupt { seq: u64, reason: String },
 
+    /// The client-identity key file (`<data_dir>/audit.key`) exists but is unusable.
+    #[error(
+        "audit key {}: {reason}. Restore it from a backup, or delete it to start a new key \
+         (client ids in the audit log change from then on)",
+        path.display()
+    )]
+    Key { path: PathBuf, reason: String },
+
     /// Writing an export failed.
     #[error("writing the export failed: {0}")]
     Write(#[source] std::io::Error),

@@ -11,7 +11,8 @@
 //! can recompute (canonical JSON + SHA-256, see [`record`]), questions stored as text, a
 //! salted hash or not at all (`NOVA_AUDIT_QUESTIONS`), retention that removes whole days
 //! and leaves an anchor behind (`NOVA_AUDIT_RETENTION_DAYS`), and a writer that drops and
-//! counts rather than blocks.
+//! counts rather than blocks. Clients are named by a keyed hash of their token
+//! ([`identity`]), so the log cannot be used to guess tokens.
 //!
 //! Wiring in the server:
 //! ```no_run
@@ -27,6 +28,7 @@
 //! ```
 
 mod error;
+pub mod identity;
 mod log;
 pub mod record;
 pub mod time;
@@ -34,6 +36,7 @@ mod verify;
 mod writer;
 
 pub use error::AuditError;
+pub use identity::ClientKey;
 pub use log::{audit_path, AuditLog};
 pub use record::{AuditCitation, AuditRecord, StoredEntry, StoredRecord};
 pub use verify::{Anchor, VerifyReport};

@@ -212,6 +212,19 @@ pub struct NicConfig {
     pub api_token: Option<String>,
     /// `NOVA_RATE_LIMIT_PER_MINUTE`: requests per client per minute (0 = off).
     pub rate_limit_per_minute: u32,
+    /// `NOVA_AUTH_FAILURES_PER_MINUTE`: failed authentications (missing or wrong
+    /// `NOVA_API_TOKEN`) a client address may make per minute; beyond them its `/api/*` and
+    /// `/debug/*` requests get 429 until the allowance refills (0 = off).
+    pub auth_failures_per_minute: u32,
+    /// `NOVA_HTTP_HEADER_TIMEOUT_S`: seconds a client has to send a complete request head,
+    /// counted from its first byte (from the connection for the first request).
+    pub http_header_timeout_s: u64,
+    /// `NOVA_HTTP_IDLE_TIMEOUT_S`: seconds a keep-alive connection may sit with no request
+    /// in flight before the server closes it.
+    pub http_idle_timeout_s: u64,
+    /// `NOVA_HTTP_MAX_CONNECTIONS`: client connections served at once; further ones wait in
+    /// the listen backlog (an idle keep-alive connection is closed to make room).
+    pub http_max_connections: usize,
     /// `NOVA_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `NOVA_KEEP_GENERATIONS`: published generations kept on disk for rollback.
@@ -262,6 +275,10 @@ impl Default for NicConfig {
             llm_breaker_cooldown_s: 30,
             api_token: None,
             rate_limit_per_minute: 60,
+            auth_failures_per_minute: 10,
+            http_header_timeout_s: 10,
+            http_idle_timeout_s: 60,
+            http_max_connections: 512,
             log_format: LogFormat::Text,
             keep_generations: 2,
             vector_index: "auto".into(),
@@ -305,6 +322,10 @@ pub const ENV_VARS: &[&str] = &[
     "NOVA_LLM_BREAKER_COOLDOWN_S",
     "NOVA_API_TOKEN",
     "NOVA_RATE_LIMIT_PER_MINUTE",
+    "NOVA_AUTH_FAILURES_PER_MINUTE",
+    "NOVA_HTTP_HEADER_TIMEOUT_S",
+    "NOVA_HTTP_IDLE_TIMEOUT_S",
+    "NOVA_HTTP_MAX_CONNECTIONS",
     "NOVA_LOG_FORMAT",
     "NOVA_KEEP_GENERATIONS",
     "NOVA_VECTOR_INDEX",
@@ -441,6 +462,18 @@ impl NicConfig {
             "NOVA_API_TOKEN" => set(name, v, &mut self.api_token, optional),
             "NOVA_RATE_LIMIT_PER_MINUTE" => {
                 set(name, v, &mut self.rate_limit_per_minute, any::<u32>)
+            }
+            "NOVA_AUTH_FAILURES_PER_MINUTE" => {
+                set(name, v, &mut self.auth_failures_per_minute, any::<u32>)
+            }
+            "NOVA_HTTP_HEADER_TIMEOUT_S" => {
+                set(name, v, &mut self.http_header_timeout_s, parse_positive)
+            }
+            "NOVA_HTTP_IDLE_TIMEOUT_S" => {
+                set(name, v, &mut self.http_idle_timeout_s, parse_positive)
+            }
+            "NOVA_HTTP_MAX_CONNECTIONS" => {
+                set(name, v, &mut self.http_max_connections, parse_positive)
             }
             "NOVA_LOG_FORMAT" => set(name, v, &mut self.log_format, any::<LogFormat>),
             "NOVA_KEEP_GENERATIONS" => set(name, v, &mut self.keep_generations, parse_positive),
@@ -621,6 +654,52 @@ mod tests {
             let err = NicConfig::load_from(None, &env(&[(k, v)])).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");
         }
+    }
+
+    #[test]
+    fn connection_and_auth_limits_are_configurable() {
+        let d = NicConfig::default();
+        assert_eq!(
+            (
+                d.http_header_timeout_s,
+                d.http_idle_timeout_s,
+                d.http_max_connections,
+                d.auth_failures_per_minute
+            ),
+            (10, 60, 512, 10)
+        );
+        let c = NicConfig::load_from(
+            None,
+            &env(&[
+                ("NOVA_HTTP_HEADER_TIMEOUT_S", "3"),
+                ("NOVA_HTTP_IDLE_TIMEOUT_S", "30"),
+                ("NOVA_HTTP_MAX_CONNECTIONS", "64"),
+                ("NOVA_AUTH_FAILURES_PER_MINUTE", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.http_header_timeout_s, 3);
+        assert_eq!(c.http_idle_timeout_s, 30);
+        assert_eq!(c.http_max_connections, 64);
+        assert_eq!(c.auth_failures_per_minute, 0);
+        for k in [
+            "NOVA_HTTP_HEADER_TIMEOUT_S",
+            "NOVA_HTTP_IDLE_TIMEOUT_S",
+            "NOVA_HTTP_MAX_CONNECTIONS",
+        ] {
+            let err = NicConfig::load_from(None, &env(&[(k, "0")])).unwrap_err();
+            assert!(err.to_string().contains(k), "{err}");
+        }
+        let err = NicConfig::load_from(None, &env(&[("NOVA_AUTH_FAILURES_PER_MINUTE", "-1")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("NOVA_AUTH_FAILURES_PER_MINUTE"));
+        assert!(unknown_env_vars(&env(&[
+            ("NOVA_HTTP_HEADER_TIMEOUT_S", "3"),
+            ("NOVA_HTTP_IDLE_TIMEOUT_S", "3"),
+            ("NOVA_HTTP_MAX_CONNECTIONS", "3"),
+            ("NOVA_AUTH_FAILURES_PER_MINUTE", "3"),
+        ]))
+        .is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod admission;
 mod body;
+mod conn;
 mod error;
 mod middleware;
 mod observe;
@@ -12,6 +13,7 @@ mod reload;
 mod routes;
 mod state;
 
+pub use conn::MAX_HEADER_BYTES;
 pub use error::ApiError;
 pub use state::{AppState, SharedState};
 
@@ -23,7 +25,6 @@ use nic_answer::Engine;
 use nic_core::{Embedder, NicConfig};
 use nic_index::Generation;
 use nic_retrieve::{Retriever, RetrieverConfig};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,15 +97,29 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
         "queue_timeout",
         "unauthorized",
         "rate_limited",
+        "auth_rate_limited",
     ] {
         metrics.requests_rejected_total.with(&[r]);
     }
+    let server_metrics = Arc::new(observe::ServerMetrics::register(&metrics));
     for s in ["answered", "abstained", "refused", "emergency", "error"] {
         metrics.queries_total.with(&[s]);
     }
     for c in engine.cache_stats() {
         metrics.register_cache(c.name);
     }
+    let client_key = match nic_audit::ClientKey::load_or_create(&config.data_dir) {
+        Ok(k) => k,
+        // A key file that is there but unusable is never replaced behind the operator's
+        // back: client ids in the audit log would silently change.
+        Err(e @ nic_audit::AuditError::Key { .. }) => {
+            return Err(ServeError::Startup(e.to_string()))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot create the audit key; token client ids are keyed for this run only");
+            nic_audit::ClientKey::ephemeral()
+        }
+    };
     let (audit, audit_error) =
         match nic_audit::AuditLog::open(&config.data_dir, config.audit_questions, None) {
             Ok(log) => (
@@ -129,8 +144,11 @@ pub fn build_state(config: NicConfig) -> Result<SharedState, ServeError> {
         waiting: AtomicUsize::new(0),
         inflight: AtomicUsize::new(0),
         rate: ratelimit::RateLimiter::new(config.rate_limit_per_minute),
+        auth_failures: ratelimit::AuthFailureLimiter::new(config.auth_failures_per_minute),
+        client_key,
         memory: nic_ops::memory::MemoryMonitor::new(limit),
         metrics,
+        server_metrics,
         reload_lock: tokio::sync::Mutex::new(()),
         last_relief: parking_lot::Mutex::new(None),
         embedder,
@@ -301,7 +319,8 @@ pub async fn serve(state: SharedState, warm: bool) -> Result<(), ServeError> {
 
 /// Serves the API on a listener the caller already bound until `shutdown` resolves; then
 /// stops accepting and lets in-flight requests finish. `serve` uses it with SIGTERM/SIGINT;
-/// tests use it with an ephemeral loopback port and their own shutdown trigger.
+/// tests use it with an ephemeral loopback port and their own shutdown trigger. Header and
+/// idle timeouts and the connection limit (`NOVA_HTTP_*`) are applied here, see `conn`.
 pub async fn serve_on<F>(
     listener: tokio::net::TcpListener,
     state: SharedState,
@@ -311,12 +330,8 @@ where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
     spawn_index_verification(state.clone());
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let limits = conn::ConnLimits::from_config(&state.config);
+    let metrics = state.server_metrics.clone();
+    conn::serve(listener, router(state), limits, metrics, shutdown).await?;
     Ok(())
 }

@@ -110,7 +110,10 @@ fn rid(req: &Request) -> String {
 }
 
 /// `NOVA_API_TOKEN` on `/api/*` and `/debug/*`; `/debug/*` is loopback-only without a token.
-/// Also derives the client identity and applies the per-client rate limit on `/api/*`.
+/// Failed authentications are limited per client address (`NOVA_AUTH_FAILURES_PER_MINUTE`;
+/// see [`crate::ratelimit::AuthFailureLimiter`] for why a locked-out address is refused even
+/// with the right token). Also derives the client identity and applies the per-client rate
+/// limit on `/api/*`.
 pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let is_api = path.starts_with("/api/");
@@ -123,8 +126,31 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
     if is_api || is_debug {
         match &state.config.api_token {
             Some(expected) => {
+                let peer_ip = peer.map(|p| p.ip());
+                if let Some(Err(wait)) = peer_ip.map(|ip| state.auth_failures.check(ip)) {
+                    state.server_metrics.auth_rate_limited_total.inc();
+                    state
+                        .metrics
+                        .requests_rejected_total
+                        .with(&["auth_rate_limited"])
+                        .inc();
+                    let mut e = ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        format!(
+                            "too many failed authentications from this address; retry in {wait} s (NOVA_AUTH_FAILURES_PER_MINUTE)"
+                        ),
+                    )
+                    .with_request_id(&rid(&req));
+                    e.retry_after_s = Some(wait);
+                    return e.into_response();
+                }
                 let ok = token.as_deref().is_some_and(|t| token_matches(t, expected));
                 if !ok {
+                    if let Some(ip) = peer_ip {
+                        state.auth_failures.record_failure(ip);
+                    }
+                    state.server_metrics.auth_failures_total.inc();
                     state
                         .metrics
                         .requests_rejected_total
@@ -152,7 +178,8 @@ pub async fn guard(State(state): State<SharedState>, mut req: Request, next: Nex
         }
     }
     let client = match (&token, peer) {
-        (Some(t), _) => format!("tok:{}", &hex::encode(Sha256::digest(t.as_bytes()))[..16]),
+        // A keyed hash: the audit log must not let its readers test token guesses.
+        (Some(t), _) => state.client_key.client_id(t),
         (None, Some(p)) => format!("ip:{}", p.ip()),
         (None, None) => "local".to_string(),
     };

@@ -2,9 +2,74 @@
 
 use crate::state::SharedState;
 use nic_answer::AskResponse;
-use nic_ops::metrics::Phase;
+use nic_ops::metrics::{Counter, CounterVec, Gauge, NicMetrics, Phase};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Metrics of the HTTP layer beyond DESIGN §5's list, on the same registry (rendered after
+/// the contract metrics): connections (`conn.rs`) and failed authentications
+/// (`middleware::guard`).
+pub struct ServerMetrics {
+    /// `nova_connections_open`: client connections being served.
+    pub connections_open: Arc<Gauge>,
+    /// `nova_connections_max`: `NOVA_HTTP_MAX_CONNECTIONS`.
+    pub connections_max: Arc<Gauge>,
+    /// `nova_connections_accepted_total`.
+    pub connections_accepted_total: Arc<Counter>,
+    /// `nova_connections_limited_total`: connections that found every slot taken and
+    /// waited in the listen backlog.
+    pub connections_limited_total: Arc<Counter>,
+    /// `nova_connections_closed_total{reason}`: closed by the server, by
+    /// [`crate::conn::CLOSE_REASONS`].
+    pub connections_closed_total: Arc<CounterVec>,
+    /// `nova_auth_failures_total`: requests with a missing or wrong `NOVA_API_TOKEN`.
+    pub auth_failures_total: Arc<Counter>,
+    /// `nova_auth_rate_limited_total`: requests refused (429) because their address used up
+    /// `NOVA_AUTH_FAILURES_PER_MINUTE`.
+    pub auth_rate_limited_total: Arc<Counter>,
+}
+
+impl ServerMetrics {
+    pub fn register(m: &NicMetrics) -> Self {
+        let r = m.registry();
+        let s = Self {
+            connections_open: r.gauge(
+                "nova_connections_open",
+                "Client connections being served now.",
+            ),
+            connections_max: r.gauge(
+                "nova_connections_max",
+                "Connections served at once at most (NOVA_HTTP_MAX_CONNECTIONS).",
+            ),
+            connections_accepted_total: r.counter(
+                "nova_connections_accepted_total",
+                "Client connections accepted.",
+            ),
+            connections_limited_total: r.counter(
+                "nova_connections_limited_total",
+                "Connections that found NOVA_HTTP_MAX_CONNECTIONS reached and waited in the listen backlog for a slot.",
+            ),
+            connections_closed_total: r.counter_vec(
+                "nova_connections_closed_total",
+                "Connections closed by the server: header_timeout (NOVA_HTTP_HEADER_TIMEOUT_S), idle_timeout (NOVA_HTTP_IDLE_TIMEOUT_S), evicted (idle, closed to make room at the connection limit).",
+                &["reason"],
+            ),
+            auth_failures_total: r.counter(
+                "nova_auth_failures_total",
+                "Requests with a missing or wrong API token (NOVA_API_TOKEN).",
+            ),
+            auth_rate_limited_total: r.counter(
+                "nova_auth_rate_limited_total",
+                "Requests refused with 429 because their client address exceeded NOVA_AUTH_FAILURES_PER_MINUTE failed authentications.",
+            ),
+        };
+        for reason in crate::conn::CLOSE_REASONS {
+            s.connections_closed_total.with(&[reason]);
+        }
+        s
+    }
+}
 
 pub fn record_answer(state: &SharedState, r: &AskResponse, total: Duration) {
     let m = &state.metrics;

@@ -1,7 +1,8 @@
 //! Shared server state: the engine, the admission control (workers, queue, rate limits,
 //! memory shedding) and what `/health` and `/metrics` report.
 
-use crate::ratelimit::RateLimiter;
+use crate::observe::ServerMetrics;
+use crate::ratelimit::{AuthFailureLimiter, RateLimiter};
 use nic_answer::Engine;
 use nic_core::NicConfig;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,8 +18,15 @@ pub struct AppState {
     pub waiting: AtomicUsize,
     pub inflight: AtomicUsize,
     pub rate: RateLimiter,
+    /// Failed authentications per client address (`NOVA_AUTH_FAILURES_PER_MINUTE`).
+    pub auth_failures: AuthFailureLimiter,
+    /// Turns a presented token into the client id of sessions and the audit log (a keyed
+    /// hash; `<data_dir>/audit.key`).
+    pub client_key: nic_audit::ClientKey,
     pub memory: nic_ops::memory::MemoryMonitor,
     pub metrics: nic_ops::metrics::NicMetrics,
+    /// Connection and authentication metrics, on `metrics`' registry.
+    pub server_metrics: Arc<ServerMetrics>,
     /// When the fail-line relief last ran (admission).
     pub last_relief: parking_lot::Mutex<Option<Instant>>,
     /// Serialises `/api/reload` (one ingest at a time).

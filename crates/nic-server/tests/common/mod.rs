@@ -90,8 +90,8 @@ pub fn index_dir() -> &'static Path {
         .data_dir
 }
 
-/// A config for tests: the real model, loopback, ephemeral port, no rate limit (every
-/// test client is 127.0.0.1 and would share one bucket).
+/// A config for tests: the real model, loopback, ephemeral port, no rate limit and no
+/// failed-authentication limit (every test client is 127.0.0.1 and would share one bucket).
 pub fn base_config(data_dir: &Path) -> NicConfig {
     NicConfig {
         data_dir: data_dir.to_path_buf(),
@@ -99,6 +99,7 @@ pub fn base_config(data_dir: &Path) -> NicConfig {
         port: 0,
         bind: "127.0.0.1".into(),
         rate_limit_per_minute: 0,
+        auth_failures_per_minute: 0,
         max_workers: 2,
         ..NicConfig::default()
     }

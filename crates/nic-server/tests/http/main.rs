@@ -7,6 +7,7 @@ mod common;
 
 mod access;
 mod ask;
+mod connections;
 mod input;
 mod load;
 mod ops;
