@@ -164,7 +164,9 @@ pub struct NicConfig {
     pub port: u16,
     /// `EMBEDDING_MODEL`: model directory, or a name resolved under `models/`.
     pub embedding_model: String,
-    /// `NOVA_BATCH_SIZE`: embedding batch size; lower = less memory.
+    /// `NOVA_BATCH_SIZE`: embedding batch size; lower = less memory. Default 4: on two
+    /// cores ingest is as fast at 4 as at 8 (10.4 s against 10.6 s for 139 chunks of
+    /// PDFs, `nic bench ingest`) with 110 MB less peak RSS.
     pub batch_size: usize,
     /// `NOVA_MAX_WORKERS`: concurrent answer pipelines / embedding threads.
     pub max_workers: usize,
@@ -251,7 +253,7 @@ impl Default for NicConfig {
             bind: "127.0.0.1".into(),
             port: 5000,
             embedding_model: "models/all-MiniLM-L6-v2".into(),
-            batch_size: 8,
+            batch_size: 4,
             max_workers: default_workers(),
             queue_max: 64,
             cache_max_mb: 64,
@@ -635,10 +637,10 @@ mod tests {
     fn env_overrides_defaults() {
         let c = NicConfig::load_from(
             None,
-            &env(&[("NOVA_BATCH_SIZE", "4"), ("OLLAMA_HOST", "localhost:11434")]),
+            &env(&[("NOVA_BATCH_SIZE", "2"), ("OLLAMA_HOST", "localhost:11434")]),
         )
         .unwrap();
-        assert_eq!(c.batch_size, 4);
+        assert_eq!(c.batch_size, 2);
         assert_eq!(c.llm_url, "http://localhost:11434");
     }
 

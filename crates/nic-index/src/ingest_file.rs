@@ -123,45 +123,62 @@ pub(crate) fn process_file(
             )
         }));
     }
-    let mut pieces: Vec<StoredPiece> = Vec::with_capacity(chunks.len());
-    for group in chunks.chunks(batch) {
-        let texts: Vec<String> = group
-            .iter()
-            .map(|c| embedding_text(&c.section, &c.text, opts.chunk.max_tokens, embedder))
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = match embedder.embed(&refs) {
+    let texts: Vec<String> = chunks
+        .iter()
+        .map(|c| embedding_text(&c.section, &c.text, opts.chunk.max_tokens, embedder))
+        .collect();
+    // A forward pass pads every text to the longest of its batch, so batches are cut from the
+    // document's chunks in order of length: neighbours in a batch are close in length and
+    // little time goes into padding. The vectors are put back in chunk order.
+    let mut order: Vec<usize> = (0..chunks.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    let mut vectors: Vec<Option<Vec<f32>>> = vec![None; chunks.len()];
+    let mut done = 0;
+    for group in order.chunks(batch) {
+        let refs: Vec<&str> = group.iter().map(|&i| texts[i].as_str()).collect();
+        let embedded = match embedder.embed(&refs) {
             Ok(v) => v,
             Err(e @ nic_core::EmbedError::Model { .. }) => return Err(FileError::Fatal(e.into())),
             Err(e) => return Err(failed(e.to_string())),
         };
-        if vectors.len() != group.len() || vectors.iter().any(|v| v.len() != embedder.dim()) {
+        if embedded.len() != group.len() || embedded.iter().any(|v| v.len() != embedder.dim()) {
             return Err(FileError::Fatal(IndexError::Embed(
                 nic_core::EmbedError::Inference(format!(
                     "embedder returned {} vectors for {} texts (or wrong dimensions)",
-                    vectors.len(),
+                    embedded.len(),
                     group.len()
                 )),
             )));
         }
-        for (c, v) in group.iter().zip(vectors) {
-            pieces.push(StoredPiece {
-                page: c.page,
-                section: c.section.clone(),
-                title: c.title.clone(),
-                char_start: c.char_start,
-                char_end: c.char_end,
-                text: c.text.clone(),
-                vector: v,
-                section_id: c.section_id,
-                block_start: c.block_start,
-                block_end: c.block_end,
-            });
+        for (&i, v) in group.iter().zip(embedded) {
+            vectors[i] = Some(v);
         }
+        done += group.len();
         progress(&ProgressEvent::Embedded {
             doc: src.doc.clone(),
-            done: pieces.len(),
+            done,
             total: chunks.len(),
+        });
+    }
+    drop(texts);
+    let mut pieces: Vec<StoredPiece> = Vec::with_capacity(chunks.len());
+    for (c, v) in chunks.iter().zip(vectors) {
+        let Some(vector) = v else {
+            return Err(FileError::Fatal(IndexError::Embed(
+                nic_core::EmbedError::Inference("a chunk was left without a vector".into()),
+            )));
+        };
+        pieces.push(StoredPiece {
+            page: c.page,
+            section: c.section.clone(),
+            title: c.title.clone(),
+            char_start: c.char_start,
+            char_end: c.char_end,
+            text: c.text.clone(),
+            vector,
+            section_id: c.section_id,
+            block_start: c.block_start,
+            block_end: c.block_end,
         });
     }
     let stored = StoredDoc {

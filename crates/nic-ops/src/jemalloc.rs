@@ -17,7 +17,8 @@
 //!
 //! ```ignore
 //! #[global_allocator]
-//! static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+//! static GLOBAL: NicAllocator = NicAllocator; // jemalloc, large zeroed blocks memset
+
 //! #[unsafe(export_name = "_rjem_malloc_conf")]
 //! static MALLOC_CONF: MallocConf = MallocConf::new(b"background_thread:true,...\0");
 //! ```
@@ -38,10 +39,73 @@ use tikv_jemalloc_ctl::{epoch, stats};
 
 pub use tikv_jemallocator::Jemalloc;
 
-/// The options NIC runs jemalloc with: background purging threads, and dirty/muzzy pages
-/// returned to the kernel after 5 s. NUL-terminated because jemalloc reads it as a C string.
+/// Zeroed allocations at least this large are zeroed with `memset` on recycled memory
+/// instead of by jemalloc (see [`NicAllocator`]). 64 KiB: jemalloc's small size classes
+/// (≤ 14 KiB) are memset by jemalloc itself, so the difference only exists for large ones.
+pub const ZERO_BY_MEMSET_MIN: usize = 64 * 1024;
+
+/// jemalloc, except for large *zeroed* allocations.
+///
+/// Why: candle allocates every matmul output with `vec![0.0; n]`, i.e. `calloc`. jemalloc
+/// zeroes a recycled large extent by purging it (`madvise(MADV_DONTNEED)`) so the kernel
+/// hands back zero pages, and the write that follows faults every page in again. Measured on
+/// `nic bench ingest examples/manuals`: 4.6 GB purged this way for 118 chunks even with
+/// decay disabled, 1.2–3.4 million minor faults, a quarter of ingest CPU in the kernel. Here
+/// the extent is taken as it is (already resident when recycled) and cleared with `memset`,
+/// which costs a fraction of the faults. Every other call is jemalloc's own.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NicAllocator;
+
+// SAFETY: every method forwards to `Jemalloc`, which upholds `GlobalAlloc`'s contract;
+// `alloc_zeroed` returns a block from `Jemalloc::alloc` of the requested layout whose
+// `layout.size()` bytes are all written with zero before it is returned.
+unsafe impl std::alloc::GlobalAlloc for NicAllocator {
+    #[inline]
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { Jemalloc.alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if layout.size() < ZERO_BY_MEMSET_MIN {
+            // SAFETY: forwarded with the caller's guarantees.
+            return unsafe { Jemalloc.alloc_zeroed(layout) };
+        }
+        // SAFETY: forwarded with the caller's guarantees; a non-null block is valid for
+        // `layout.size()` writes.
+        unsafe {
+            let p = Jemalloc.alloc(layout);
+            if !p.is_null() {
+                std::ptr::write_bytes(p, 0, layout.size());
+            }
+            p
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded with the caller's guarantees (the block came from `Jemalloc`).
+        unsafe { Jemalloc.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees (the block came from `Jemalloc`).
+        unsafe { Jemalloc.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// The options NIC runs jemalloc with: background purging threads, dirty/muzzy pages
+/// returned to the kernel after 5 s, and no separate arena for allocations of 8 MiB and more
+/// (`oversize_threshold:0`). That arena purges on every free, and an embedding forward pass
+/// frees and reallocates tens of such blocks (attention scores, feed-forward activations):
+/// each came back as fresh pages, faulted in one by one. With both this and
+/// [`NicAllocator`], `nic bench ingest examples/manuals` went from 3.4–3.7 million minor
+/// faults and 24–29% of its CPU time in the kernel to 0.13–0.25 million and 4%.
+/// NUL-terminated because jemalloc reads it as a C string.
 pub const DEFAULT_MALLOC_CONF: &[u8] =
-    b"background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000\0";
+    b"background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000,oversize_threshold:0\0";
 
 /// A `const char *` jemalloc reads as `malloc_conf`. `#[repr(transparent)]` over a raw
 /// pointer, so the exported symbol has exactly the C layout (a `&[u8]` would be a fat pointer).
@@ -72,7 +136,8 @@ macro_rules! install_jemalloc {
     };
     ($conf:expr) => {
         #[global_allocator]
-        static NIC_GLOBAL_ALLOCATOR: $crate::jemalloc::Jemalloc = $crate::jemalloc::Jemalloc;
+        static NIC_GLOBAL_ALLOCATOR: $crate::jemalloc::NicAllocator =
+            $crate::jemalloc::NicAllocator;
 
         #[used]
         #[unsafe(export_name = "_rjem_malloc_conf")]
@@ -113,6 +178,10 @@ pub struct AllocatorConfig {
     pub dirty_decay_ms: i64,
     pub muzzy_decay_ms: i64,
     pub narenas: u32,
+    /// `opt.oversize_threshold`: allocations this large go to a dedicated arena that purges
+    /// at once (0 = no such arena).
+    #[serde(default)]
+    pub oversize_threshold: u64,
 }
 
 /// Whether allocations of this program go through jemalloc. The check allocates 64 KiB and
@@ -158,12 +227,15 @@ pub fn allocator_config() -> Option<AllocatorConfig> {
     // SAFETY: these names are `ssize_t` options of jemalloc 5.
     let dirty = unsafe { tikv_jemalloc_ctl::raw::read::<isize>(b"opt.dirty_decay_ms\0") };
     let muzzy = unsafe { tikv_jemalloc_ctl::raw::read::<isize>(b"opt.muzzy_decay_ms\0") };
+    // SAFETY: `opt.oversize_threshold` is a `size_t` option of jemalloc 5.3.
+    let oversize = unsafe { tikv_jemalloc_ctl::raw::read::<usize>(b"opt.oversize_threshold\0") };
     Some(AllocatorConfig {
         version: tikv_jemalloc_ctl::version::read().ok()?.to_string(),
         background_thread: tikv_jemalloc_ctl::background_thread::read().unwrap_or(false),
         dirty_decay_ms: dirty.map(|v| v as i64).unwrap_or(-1),
         muzzy_decay_ms: muzzy.map(|v| v as i64).unwrap_or(-1),
         narenas: tikv_jemalloc_ctl::arenas::narenas::read().unwrap_or(0),
+        oversize_threshold: oversize.map(|v| v as u64).unwrap_or(u64::MAX),
     })
 }
 

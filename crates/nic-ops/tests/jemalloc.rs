@@ -34,6 +34,7 @@ fn malloc_conf_symbol_is_picked_up() {
     assert_eq!(c.dirty_decay_ms, 5000, "{c:?}");
     assert_eq!(c.muzzy_decay_ms, 5000, "{c:?}");
     assert!(c.background_thread, "{c:?}");
+    assert_eq!(c.oversize_threshold, 0, "{c:?}");
     assert!(c.version.starts_with('5'), "{c:?}");
 }
 
@@ -47,4 +48,51 @@ fn purge_and_snapshot_with_allocator() {
     let a = snap.allocator.expect("snapshot carries allocator stats");
     assert!(a.allocated > 0);
     assert_eq!(snap.heap_bytes(), a.allocated);
+}
+
+fn minor_faults() -> u64 {
+    // SAFETY: `getrusage` fills the zeroed struct we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) }, 0);
+    ru.ru_minflt as u64
+}
+
+#[test]
+fn large_zeroed_blocks_are_zero_even_when_recycled() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    for size in [64 * 1024, 1 << 20, 12 << 20] {
+        for _ in 0..3 {
+            let mut dirty = vec![0xABu8; size];
+            dirty[size / 2] = 0xCD;
+            drop(std::hint::black_box(dirty));
+            let clean = vec![0u8; size];
+            assert!(clean.iter().all(|&b| b == 0), "{size} bytes not zeroed");
+        }
+    }
+}
+
+/// The kernel churn of issue 13: a forward pass calloc's and frees tens of multi-megabyte
+/// blocks per batch. Recycled blocks must not come back as fresh pages to be faulted in.
+#[test]
+fn recycled_large_zeroed_blocks_do_not_fault_again() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    const SIZE: usize = 16 << 20; // above jemalloc's default oversize threshold of 8 MiB
+    const PAGES: u64 = (SIZE / 4096) as u64;
+    // Warm up: the first block's pages are faulted in once.
+    let mut first = vec![0f32; SIZE / 4];
+    first.iter_mut().for_each(|x| *x = 1.0);
+    drop(std::hint::black_box(first));
+    let before = minor_faults();
+    for round in 0..20 {
+        let mut v = vec![0f32; SIZE / 4];
+        v.iter_mut().step_by(1024).for_each(|x| *x = round as f32);
+        drop(std::hint::black_box(v));
+    }
+    let faults = minor_faults() - before;
+    // Purged-and-refaulted would be 20 × 4096 pages; kept resident it is a small fraction
+    // of one block's pages (background threads and other tests fault a few).
+    assert!(
+        faults < 2 * PAGES,
+        "{faults} minor faults for 20 recycled {SIZE}-byte zeroed blocks ({PAGES} pages each)"
+    );
 }

@@ -216,9 +216,11 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
     }
     let embedder = crate::engine::embedder(cfg)?;
     let opts = crate::cmd_ingest::options(cfg, vec![dir.clone()], false);
+    let cpu_before = CpuUsage::now();
     let t = Instant::now();
     let report = nic_index::ingest(&cfg.data_dir, &opts, embedder.as_ref(), &|_| {})?;
     let secs = t.elapsed().as_secs_f64();
+    let cpu = CpuUsage::now().since(&cpu_before);
     let st = own_memory();
     println!("bench ingest {}", dir.display());
     println!("  batch size          {}", cfg.batch_size);
@@ -237,6 +239,14 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
         "  chunks/s            {:.1}",
         report.chunks as f64 / secs.max(1e-9)
     );
+    let cpu_total = cpu.user_s + cpu.system_s;
+    println!(
+        "  CPU time            {:.1} s user, {:.1} s system ({:.1}% in the kernel)",
+        cpu.user_s,
+        cpu.system_s,
+        100.0 * cpu.system_s / cpu_total.max(1e-9)
+    );
+    println!("  minor page faults   {}", cpu.minor_faults);
     println!("  peak RSS (VmHWM)    {:.0} MB", mb(st.peak_rss_bytes));
     println!(
         "  RSS at end          {:.0} MB (anon {:.0} MB, file {:.0} MB)",
@@ -252,6 +262,40 @@ fn bench_ingest(cfg: &NicConfig, dir: PathBuf, incremental: bool) -> Result<Exit
         println!("  failed: {}: {}", f.path, f.reason);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// CPU seconds and minor page faults of this process so far (`getrusage(RUSAGE_SELF)`),
+/// so an ingest can report how much of its time the kernel took: freed buffers that are
+/// handed back to the OS and faulted in again show up here, not in wall time alone.
+#[derive(Debug, Clone, Copy, Default)]
+struct CpuUsage {
+    user_s: f64,
+    system_s: f64,
+    minor_faults: u64,
+}
+
+impl CpuUsage {
+    fn now() -> Self {
+        // SAFETY: `getrusage` writes one `rusage` into the zeroed struct we own.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+            return Self::default();
+        }
+        let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+        Self {
+            user_s: secs(ru.ru_utime),
+            system_s: secs(ru.ru_stime),
+            minor_faults: u64::try_from(ru.ru_minflt).unwrap_or(0),
+        }
+    }
+
+    fn since(&self, earlier: &Self) -> Self {
+        Self {
+            user_s: self.user_s - earlier.user_s,
+            system_s: self.system_s - earlier.system_s,
+            minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
+        }
+    }
 }
 
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
