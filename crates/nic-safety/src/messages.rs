@@ -103,6 +103,15 @@ pub(crate) fn refusal(trigger: &str, subject: &str) -> String {
             "Refused: this asks how to remove or defeat {subject}, which is unlawful tampering in most jurisdictions. \
              Consult the manual's diagnostic procedure for the emissions fault instead."
         ),
+        "unsafe_inspection_tamper" => format!(
+            "Refused: this asks how to get past {subject} by hiding or faking the condition it checks (disabling or fooling a monitor, clearing codes, fitting a part only for the test). \
+             That defeats the inspection's purpose and is unlawful tampering in most jurisdictions. \
+             Find and fix the fault with the manual's diagnostic procedure; then complete the readiness or self-test the manual describes before the inspection."
+        ),
+        "unsafe_defeat_monitor" => format!(
+            "Refused: this asks how to defeat or silence a warning, monitor or sensor ({subject}). It reports a real condition, and hiding it leaves the hazard in place. \
+             Troubleshoot what it reports with the manual's diagnostic procedure, replace the sensor if it has failed, and reset the warning only after the repair."
+        ),
         "unsafe_unapproved_substitution" => format!(
             "Refused: this substitutes something the manual does not allow; use {subject}. The wrong fluid, fuse or part can cause failure, fire or loss of control. \
              Consult the manual's specifications (fluids and capacities, fuse ratings, parts list) for what is approved."

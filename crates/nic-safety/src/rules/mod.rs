@@ -8,6 +8,7 @@
 //! matching copy so every rule sees both.
 
 mod emergency;
+mod tamper;
 mod unsafe_intent;
 
 use crate::{messages, Action, RiskLevel};

@@ -114,7 +114,7 @@ static DEVICE_FIRST: LazyLock<Vec<Pat>> = LazyLock::new(|| {
 });
 
 /// Detection, consequence and system-behaviour frames: talking *about* a defeated device.
-static EXC_ABOUT: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static EXC_ABOUT: LazyLock<Regex> = LazyLock::new(|| {
     super::re(
         r"(?i)\b(?:what\s+happens\s+(?:if|when)|what\s+would\s+happen|consequences?\s+of|dangers?\s+of|risks?\s+of|why\s+(?:is|it's)\s+it\s+(?:so\s+)?(?:dangerous|unsafe|illegal|bad|wrong|prohibited)|why\s+(?:should(?:n't|\s+not)|must(?:n't|\s+not))|how\s+(?:do|can|would|could)\s+(?:i|we|you|an?\s+inspector)\s+(?:tell|know|detect|check|see|verify|find\s+out|spot|recogni[sz]e|prove|make\s+sure)\s+(?:if|whether|that|when)|(?:detect|detecting|detection|signs?|evidence|indication)\s+(?:of|that)|has\s+been\s+(?:bypassed|disabled|jumpered|defeated|tampered|overridden)|had\s+been|was\s+(?:bypassed|disabled|jumpered|defeated|overridden)|someone\s+(?:bypassed|disabled|jumpered|defeated|had)|tamper[- ]?(?:proof|resistant|detection|evident|alarm)|prevent\s+(?:tampering|people|anyone|operators?|workers?|someone)|why\s+(?:does|did|would|do|will)\s+(?:the|my|it|this|a|an)\b|automatically|should\s+never|must\s+never|never\s+be|re-?enable|restore|reinstall|re-?install|put\s+back|reconnect|re-?connect|reactivate|re-?activate)",
     )
@@ -126,6 +126,11 @@ static NEG_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:n't|\bnot|\bnever|\bwithout|\bavoid(?:ing)?|\bprevent(?:ing)?|\bstop(?:ping)?|\bagainst|\bno\s+one\s+can|\bnobody\s+can|\bcannot|\bwon't)\s+(?:[\w']+\s+){0,2}$",
     )
 });
+
+/// True when the text right before a verb negates it ("without bypassing", "never disable").
+pub(super) fn negated(before: &str) -> bool {
+    NEG_BEFORE.is_match(before)
+}
 
 /// A weak verb counts only with a purpose that keeps the machine running without the device.
 static PURPOSE: LazyLock<Regex> = LazyLock::new(|| {
@@ -601,6 +606,9 @@ pub(super) fn detect(t: &Text) -> Vec<Hit> {
             if s.pats.iter().any(|p| p.is_match(v)) {
                 push(&mut out, s.trigger, messages::refusal(s.trigger, s.subject));
             }
+        }
+        for (trigger, subject) in super::tamper::detect(v, &t.context) {
+            push(&mut out, trigger, messages::refusal(trigger, &subject));
         }
         let claim = PREMISE_CLAIM.is_match(v) && PREMISE_QUESTION.is_match(v);
         if !claim {
