@@ -32,6 +32,7 @@ test: model
 	$(CARGO) build --workspace --tests --bins
 	$(MAKE) test-rust
 	$(MAKE) eval
+	$(MAKE) test-offline
 	$(MAKE) test-ui
 	$(MAKE) test-llm
 	$(MAKE) test-deploy
@@ -59,6 +60,14 @@ test-llm:
 
 test-deploy:
 	bash scripts/validate-deploy.sh
+
+## Proven offline: ingest, ask and serve inside a network namespace with only loopback, under
+## strace; fails on any connect() to a non-loopback address, skips (with the reason) where
+## namespaces or strace are not available.
+.PHONY: test-offline
+test-offline:
+	@test -x $(NIC_DEBUG) || { echo "make test-offline: $(NIC_DEBUG) is missing (run \`$(CARGO) build -p nic\` or \`make test\`)" >&2; exit 1; }
+	bash scripts/test-offline.sh $(NIC_DEBUG)
 
 fmt:
 	$(CARGO) fmt --all
