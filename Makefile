@@ -6,7 +6,7 @@ NIC_DEBUG := target/debug/nic
 DEMO_DATA ?= nic-data
 PORT ?= 5000
 
-.PHONY: all model build demo test test-rust eval test-ui test-llm test-deploy fmt lint bench clean-data
+.PHONY: all model build demo test test-rust eval test-ui test-llm test-deploy fmt lint bench fuzz clean-data
 
 all: build
 
@@ -79,6 +79,12 @@ lint:
 bench: model build
 	$(NIC_RELEASE) bench ingest ../shared/corpus --data-dir bench-out/data
 	$(NIC_RELEASE) bench search --data-dir bench-out/data
+
+## Fuzz every parser of untrusted input for FUZZ_SECONDS each (not part of `make test`);
+## failing inputs go to bench-out/fuzz/<target>/, the exit code says whether any was found.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	$(NIC_RELEASE) bench fuzz --seconds $(FUZZ_SECONDS) --out bench-out/fuzz
 
 clean-data:
 	rm -rf $(DEMO_DATA)

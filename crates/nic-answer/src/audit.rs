@@ -49,36 +49,59 @@ impl AuditedAnswer {
 }
 
 fn parse_refs(s: &str) -> (String, Vec<usize>) {
-    // Removes "[1]", "[1, 2]", "[1][3]" markers and returns the refs in order.
+    // Removes "[1]", "[1, 2]", "[1][3]" markers and returns the refs in order. Markers are
+    // matched innermost first, as if removed until none is left, so that removing one can
+    // never join the text around it into another ("[[2]3]" cites 2 and 3; it must not leave
+    // a "[3]" in the text, which the renumbering would not see). One pass, linear: each open
+    // bracket of the output remembers whether what follows it is only digits, commas and
+    // spaces, and whether its parent was before it opened.
+    struct Open {
+        at: usize,
+        pure: bool,
+        parent_pure: bool,
+    }
+    let marker_char = |c: char| c.is_ascii_digit() || c == ',' || c == ' ';
     let mut refs = Vec::new();
     let mut clean = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(open) = rest.find('[') {
-        clean.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find(']') {
-            Some(close)
-                if !after[..close].is_empty()
-                    && after[..close]
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == ',' || c == ' ') =>
-            {
-                for n in after[..close].split(',') {
-                    if let Ok(v) = n.trim().parse::<usize>() {
-                        if !refs.contains(&v) {
-                            refs.push(v);
+    let mut opens: Vec<Open> = Vec::new();
+    for c in s.chars() {
+        match c {
+            '[' => {
+                let parent_pure = opens.last().is_some_and(|o| o.pure);
+                if let Some(o) = opens.last_mut() {
+                    o.pure = false;
+                }
+                opens.push(Open {
+                    at: clean.len(),
+                    pure: true,
+                    parent_pure,
+                });
+                clean.push('[');
+            }
+            ']' => match opens.pop() {
+                Some(o) if o.pure && clean.len() > o.at + 1 => {
+                    for n in clean[o.at + 1..].split(',') {
+                        if let Ok(v) = n.trim().parse::<usize>() {
+                            if !refs.contains(&v) {
+                                refs.push(v);
+                            }
                         }
                     }
+                    clean.truncate(o.at);
+                    if let Some(p) = opens.last_mut() {
+                        p.pure = o.parent_pure;
+                    }
                 }
-                rest = &after[close + 1..];
-            }
+                _ => clean.push(']'),
+            },
             _ => {
-                clean.push('[');
-                rest = after;
+                if let Some(o) = opens.last_mut() {
+                    o.pure &= marker_char(c);
+                }
+                clean.push(c);
             }
         }
     }
-    clean.push_str(rest);
     (clean.trim().to_string(), refs)
 }
 
@@ -236,6 +259,28 @@ mod tests {
         assert_eq!(a.cited, vec![2]);
         assert!(a.answer.contains("P0420") && a.answer.contains("[1]"));
         assert!(a.needs_fallback()); // 1 of 4 survived
+    }
+
+    /// Found by `nic bench fuzz --target citations`: removing the inner markers of
+    /// "[[ ]3]" used to leave "[3]" in the claim's text, a reference the renumbering did not
+    /// see, so the answer carried a `[3]` next to only one citation.
+    #[test]
+    fn removing_a_marker_never_leaves_another_in_the_text() {
+        let ev = [
+            "a",
+            "b",
+            "Drain 3 to 12 L of oil.",
+            "d",
+            "Drain 3 to 12 L of oil.",
+        ];
+        let a = audit("Drain [[ ]3]12 L of oil [5].", &ev);
+        assert_eq!(a.report.claims[0].refs, vec![3, 5]);
+        assert_eq!(a.cited, vec![2, 4]);
+        assert_eq!(a.answer, "Drain 12 L of oil [1][2].");
+        let (text, refs) = parse_refs("x [[2]3] y [a] [1[2]] [ ]z [b [4]");
+        assert_eq!((text.as_str(), refs), ("x  y [a]  z [b", vec![2, 3, 1, 4]));
+        let (text, refs) = parse_refs("[[1]] ]x[ [2, 3][7]");
+        assert_eq!((text.as_str(), refs), ("[] ]x[", vec![1, 2, 3, 7]));
     }
 
     #[test]

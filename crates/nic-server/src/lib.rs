@@ -15,6 +15,7 @@ mod state;
 
 pub use conn::MAX_HEADER_BYTES;
 pub use error::ApiError;
+pub use routes::api::{check_json_body, JSON_ROUTES};
 pub use state::{AppState, SharedState};
 
 use axum::extract::DefaultBodyLimit;

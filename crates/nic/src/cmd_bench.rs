@@ -3,6 +3,9 @@
 //! index pages) because only the former is memory the process really owns. The benchmarks
 //! that drive a `nic serve` child (http, soak, shed, ready) live in `bench_load`.
 
+#[path = "bench_fuzz.rs"]
+mod bench_fuzz;
+
 use crate::bench_load::{default_queries, ready, shed, soak};
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -103,6 +106,10 @@ pub enum BenchCommand {
         #[arg(long, default_value = "bench-out/ready")]
         out: PathBuf,
     },
+    /// Fuzz every parser of untrusted input (stable Rust, no libFuzzer): API bodies,
+    /// extractors, structure, citation audit, safety triage, config. Per target: inputs,
+    /// inputs/s, panics, hangs; failing inputs saved under --out. Exit 1 on any failure.
+    Fuzz(bench_fuzz::FuzzArgs),
 }
 
 pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
@@ -170,6 +177,7 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
             ready::run(cfg, ready::ReadyArgs { runs, out })?;
             Ok(ExitCode::SUCCESS)
         }
+        BenchCommand::Fuzz(a) => bench_fuzz::run(a),
     }
 }
 

@@ -98,12 +98,8 @@ pub async fn ask(
     }
 }
 
-async fn ask_inner(
-    state: &SharedState,
-    rid: RequestId,
-    client: ClientId,
-    b: AskBody,
-) -> Result<(nic_answer::AskResponse, std::time::Duration), ApiError> {
+/// The checks of an `/api/ask` body before the engine: the question, `mode`, `top_k`.
+fn check_ask(b: &AskBody) -> Result<(String, AskMode), ApiError> {
     let question = validate_text("question", &b.question)?;
     let mode = parse_mode(b.mode.as_deref())?;
     if let Some(k) = b.top_k {
@@ -111,6 +107,16 @@ async fn ask_inner(
             return Err(ApiError::bad_request("`top_k` must be between 1 and 20"));
         }
     }
+    Ok((question, mode))
+}
+
+async fn ask_inner(
+    state: &SharedState,
+    rid: RequestId,
+    client: ClientId,
+    b: AskBody,
+) -> Result<(nic_answer::AskResponse, std::time::Duration), ApiError> {
+    let (question, mode) = check_ask(&b)?;
     let _permit = admit(state).await?;
     let started = Instant::now();
     let req = AskRequest {
@@ -161,6 +167,34 @@ fn check_k(k: Option<usize>, default: usize) -> Result<usize, ApiError> {
     }
 }
 
+/// The checks of a `/api/search` or `/api/retrieve` body before retrieval: the query, `k`.
+fn check_search(b: &SearchBody) -> Result<(String, usize), ApiError> {
+    Ok((validate_text("query", &b.query)?, check_k(b.k, 5)?))
+}
+
+/// The JSON routes whose bodies [`check_json_body`] knows.
+pub const JSON_ROUTES: &[&str] = &["/api/ask", "/api/search", "/api/retrieve"];
+
+/// Everything a JSON route does with its body before the engine sees it: the content type,
+/// the size limit, deserialisation into the route's request type and its validation.
+/// `None` for a route not in [`JSON_ROUTES`]. For the stable fuzz harness (nic-fuzz), which
+/// cannot build a whole server per input.
+pub fn check_json_body(
+    route: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Option<Result<(), ApiError>> {
+    Some(match route {
+        "/api/ask" => {
+            parse_json::<AskBody>(headers, Ok(body)).and_then(|b| check_ask(&b).map(drop))
+        }
+        "/api/search" | "/api/retrieve" => {
+            parse_json::<SearchBody>(headers, Ok(body)).and_then(|b| check_search(&b).map(drop))
+        }
+        _ => return None,
+    })
+}
+
 pub async fn search(
     State(state): State<SharedState>,
     Extension(rid): Extension<RequestId>,
@@ -169,8 +203,7 @@ pub async fn search(
 ) -> Response {
     let inner = async {
         let b: SearchBody = parse_json(&headers, body)?;
-        let query = validate_text("query", &b.query)?;
-        let k = check_k(b.k, 5)?;
+        let (query, k) = check_search(&b)?;
         let out = run_search(&state, query.clone(), k, b.domain).await?;
         let results: Vec<_> = out
             .hits
@@ -207,8 +240,7 @@ pub async fn retrieve(
 ) -> Response {
     let inner = async {
         let b: SearchBody = parse_json(&headers, body)?;
-        let query = validate_text("query", &b.query)?;
-        let k = check_k(b.k, 5)?;
+        let (query, k) = check_search(&b)?;
         let out = run_search(&state, query, k, b.domain).await?;
         let items: Vec<_> = out
             .hits
