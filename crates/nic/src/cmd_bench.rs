@@ -5,6 +5,8 @@
 
 #[path = "bench_fuzz.rs"]
 mod bench_fuzz;
+#[path = "bench_kill.rs"]
+mod bench_kill;
 
 use crate::bench_load::{default_queries, ready, shed, soak};
 use anyhow::{Context, Result};
@@ -110,6 +112,10 @@ pub enum BenchCommand {
     /// extractors, structure, citation audit, safety triage, config. Per target: inputs,
     /// inputs/s, panics, hangs; failing inputs saved under --out. Exit 1 on any failure.
     Fuzz(bench_fuzz::FuzzArgs),
+    /// Kill campaigns: SIGKILL at random moments in ingests, in reloads under load and in
+    /// audit writes; after each, index verify, the next ingest and the audit chain must
+    /// pass. Kills, phases, recoveries and failures; exit 1 on any failure.
+    Kill(bench_kill::KillArgs),
 }
 
 pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
@@ -178,6 +184,7 @@ pub fn run(cfg: &NicConfig, cmd: BenchCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Fuzz(a) => bench_fuzz::run(a),
+        BenchCommand::Kill(a) => bench_kill::run(cfg, a),
     }
 }
 
