@@ -82,9 +82,11 @@ bench: model build
 
 ## Fuzz every parser of untrusted input for FUZZ_SECONDS each (not part of `make test`);
 ## failing inputs go to bench-out/fuzz/<target>/, the exit code says whether any was found.
+## The dev build: overflow checks and debug assertions on, dependencies optimised.
 FUZZ_SECONDS ?= 60
-fuzz: build
-	$(NIC_RELEASE) bench fuzz --seconds $(FUZZ_SECONDS) --out bench-out/fuzz
+fuzz:
+	$(CARGO) build -p nic
+	$(NIC_DEBUG) bench fuzz --seconds $(FUZZ_SECONDS) --out bench-out/fuzz
 
 clean-data:
 	rm -rf $(DEMO_DATA)

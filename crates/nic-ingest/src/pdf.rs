@@ -567,4 +567,34 @@ mod tests {
         assert!(!sensible_title("scan0001.pdf"));
         assert!(!sensible_title("  "));
     }
+
+    /// Found by `nic bench fuzz --target extract-pdf`: for a degenerate text matrix
+    /// pdftohtml prints `width="-2147483648"`, and the heading rules' sums of coordinates
+    /// overflowed (a panic with overflow checks, nonsense without).
+    #[test]
+    fn absurd_pdftohtml_coordinates_do_not_overflow() {
+        let mut xml = String::from(
+            r#"<page number="1"><fontspec id="0" size="20" family="Helvetica-Bold"/><fontspec id="1" size="10" family="Helvetica"/>"#,
+        );
+        let coords = ["-2147483648", "2147483647", "1e30", "-1e30", "108", "0"];
+        for (i, t) in coords.iter().enumerate() {
+            for w in coords {
+                xml.push_str(&format!(
+                    r#"<text top="{}" left="{t}" width="{w}" height="{t}" font="{}">{} Heading {i}</text>"#,
+                    100 + 20 * i,
+                    i % 2,
+                    "X".repeat(3000 * (i % 2))
+                ));
+            }
+        }
+        xml.push_str(r#"</page><page><text top="10" left="10" width="-2147483648" height="12" font="0">SECTION 2</text></page>"#);
+        let boxes = fonts::parse_xml(&xml);
+        assert!(boxes.len() > 30);
+        let rules = fonts::Rules {
+            reject: &|_: &str| false,
+            lead_in: &starts_with_admonition,
+            item: &is_item,
+        };
+        let _ = fonts::font_headings(&boxes, &rules);
+    }
 }

@@ -316,12 +316,19 @@ fn collapse_repeats(s: &str) -> (String, bool) {
     let (s, mut changed) = collapse_char_runs(s);
     let pieces: Vec<&str> = s.split_inclusive(char::is_whitespace).collect();
     // A piece is a word plus its trailing whitespace; consecutive whitespace yields pieces
-    // that are pure whitespace, which compare equal to each other, which is fine.
+    // that are pure whitespace (empty keys), which compare equal to each other. No period
+    // starts at one: a run of them would be found at every position, rejected as empty,
+    // and searched again one piece later (quadratic: 4,000 newlines took seconds).
     let keys: Vec<&str> = pieces.iter().map(|p| p.trim_end()).collect();
     let n = keys.len();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     while i < n {
+        if keys[i].is_empty() {
+            out.push_str(pieces[i]);
+            i += 1;
+            continue;
+        }
         let mut best: Option<(usize, usize)> = None;
         let max_p = MAX_PERIOD_WORDS.min((n - i) / MIN_REPEATS);
         for p in 1..=max_p {
@@ -430,6 +437,22 @@ mod tests {
         assert!(p.triggers.contains(&"repeated_text"));
         let p = prepare(&"a".repeat(4000));
         assert_eq!(p.text, "aaa");
+    }
+
+    /// Found by `nic bench fuzz --target safety`: a question of 6,800 newlines (or form
+    /// feeds) between two letters took more than 5 s; triage is meant to be linear.
+    #[test]
+    fn long_whitespace_runs_are_linear() {
+        let q = format!("x{}y", "\n".repeat(100_000));
+        let t = std::time::Instant::now();
+        let (out, _) = collapse_repeats(&q);
+        assert_eq!(out, q);
+        let _ = crate::triage(&format!("x{}bypass the interlock?", "\x0c".repeat(20_000)));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
     }
 
     #[test]

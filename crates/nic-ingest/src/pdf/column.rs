@@ -101,12 +101,12 @@ pub fn wraps(page: &[&TextBox], first: &TextBox, b: &TextBox) -> bool {
         .map(|o| o.width)
         .max();
     let Some(measure) = measure else { return true };
-    let chars = b.text.chars().count().max(1) as i32;
+    let chars = b.text.chars().count().max(1) as i64;
     let word = b
         .text
         .split_whitespace()
         .next()
-        .map_or(0, |w| w.chars().count()) as i32;
-    let next_word = b.width * (word + 1) / chars;
-    first.width + next_word >= measure * 9 / 10
+        .map_or(0, |w| w.chars().count()) as i64;
+    let next_word = i64::from(b.width) * (word + 1) / chars;
+    i64::from(first.width) + next_word >= i64::from(measure) * 9 / 10
 }

@@ -127,10 +127,16 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     }
 }
 
+/// Coordinates beyond this (in pdftohtml's pixels; real pages stay under 20,000) are
+/// clamped: pdftohtml prints `-2147483648` for a degenerate text matrix, and the heading
+/// rules add and double coordinates in `i32`.
+const MAX_COORD: f32 = 1_000_000.0;
+
 fn num(tag: &str, name: &str) -> i32 {
     attr(tag, name)
         .and_then(|v| v.trim().parse::<f32>().ok())
-        .map_or(0, |v| v.round() as i32)
+        .filter(|v| v.is_finite())
+        .map_or(0, |v| v.round().clamp(-MAX_COORD, MAX_COORD) as i32)
 }
 
 /// Decodes the five XML entities and numeric character references.
@@ -207,7 +213,7 @@ pub fn parse_xml(xml: &str) -> Vec<TextBox> {
             "page" => {
                 page = attr(tag, "number")
                     .and_then(|n| n.parse().ok())
-                    .unwrap_or(page + 1);
+                    .unwrap_or(page.saturating_add(1));
                 rest = &rest[gt + 1..];
             }
             "fontspec" => {
