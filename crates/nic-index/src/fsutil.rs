@@ -44,13 +44,31 @@ pub fn fsync_file(path: &Path) -> Result<(), IndexError> {
 /// the synthetic benchmark corpus) ends with this, before switching `CURRENT`.
 pub(crate) fn move_into_place(tmp: &Path, final_dir: &Path) -> Result<(), IndexError> {
     if final_dir.exists() {
-        std::fs::remove_dir_all(final_dir).map_err(IndexError::io(final_dir))?;
+        remove_generation_dir(final_dir)?;
     }
     std::fs::rename(tmp, final_dir).map_err(IndexError::io(final_dir))?;
     match final_dir.parent() {
         Some(parent) => fsync_dir(parent),
         None => Ok(()),
     }
+}
+
+/// Deletes a generation directory without ever leaving a half-deleted `gen-N` behind: it is
+/// first renamed out of the generation names (to `gen-N.removing.tmp`, which no listing
+/// reads and the next ingest removes as a leftover), the rename made durable, then deleted.
+/// A kill part-way through a plain `remove_dir_all` left a `gen-N` that was still listed as
+/// kept but failed `nic index verify`.
+pub(crate) fn remove_generation_dir(dir: &Path) -> Result<(), IndexError> {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    let doomed = dir.with_file_name(format!("{name}.removing.tmp"));
+    if doomed.exists() {
+        std::fs::remove_dir_all(&doomed).map_err(IndexError::io(&doomed))?;
+    }
+    std::fs::rename(dir, &doomed).map_err(IndexError::io(dir))?;
+    if let Some(parent) = dir.parent() {
+        fsync_dir(parent)?;
+    }
+    std::fs::remove_dir_all(&doomed).map_err(IndexError::io(&doomed))
 }
 
 pub fn fsync_dir(path: &Path) -> Result<(), IndexError> {

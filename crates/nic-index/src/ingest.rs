@@ -88,7 +88,7 @@ fn remove_leftovers(
                 "removing never-published {} from an interrupted ingest",
                 p.display()
             );
-            std::fs::remove_dir_all(&p).map_err(IndexError::io(&p))?;
+            fsutil::remove_generation_dir(&p)?;
         }
     }
     Ok(())

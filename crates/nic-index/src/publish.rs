@@ -224,8 +224,7 @@ pub(crate) fn prune_generations(
     let mut removed = Vec::new();
     for id in ids {
         if !kept.contains(&id) {
-            let dir = fsutil::gen_dir(data_dir, id);
-            std::fs::remove_dir_all(&dir).map_err(IndexError::io(&dir))?;
+            fsutil::remove_generation_dir(&fsutil::gen_dir(data_dir, id))?;
             removed.push(id);
         }
     }
