@@ -894,6 +894,7 @@ fn ingest_campaign(kit: &mut Kit, n: usize) -> Result<Tally> {
         bail!("after the unkilled ingests: {e}");
     }
     println!("ingest: unkilled full run {t_full:.1} s, incremental run {t_inc:.1} s");
+    let (t_full_measured, t_inc_measured) = (t_full, t_inc);
     // Random times almost never land in the publish steps that take milliseconds (rename,
     // CURRENT switch, prune): a quarter of the kills are exact, at the n-th call of a
     // file-system syscall, delivered by strace, with n uniform over an unkilled run's calls.
@@ -980,14 +981,16 @@ fn ingest_campaign(kit: &mut Kit, n: usize) -> Result<Tally> {
                 continue;
             }
             // A run that beat its kill says how long runs take now (the machine's load
-            // changes): the next delays are drawn over the updated estimate.
+            // changes): the next delays are drawn over the updated estimate, kept within
+            // half and one and a half times the measured duration (a run that only deletes
+            // files needs no embedding and is much shorter than one that changes a file).
             if exact.is_none() {
-                let t_kind = if kind == IngestKind::Incremental {
-                    &mut t_inc
+                let (t_kind, measured) = if kind == IngestKind::Incremental {
+                    (&mut t_inc, t_inc_measured)
                 } else {
-                    &mut t_full
+                    (&mut t_full, t_full_measured)
                 };
-                *t_kind = (*t_kind + d.secs) / 2.0;
+                *t_kind = ((*t_kind + d.secs) / 2.0).clamp(0.5 * measured, 1.5 * measured);
             }
         } else {
             t.kills += 1;
