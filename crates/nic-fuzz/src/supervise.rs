@@ -123,6 +123,10 @@ pub fn supervise(
         };
         let _ = std::fs::remove_file(&slot);
         let run = run_child(target, command(&spec), left);
+        if let Some(e) = run.spawn_error {
+            report.stopped_early = Some(format!("cannot start a child process: {e}"));
+            break;
+        }
         let mut r = run.report.unwrap_or_default();
         if !run.finished {
             // Died without its final report: the input in the slot killed it.
@@ -168,6 +172,7 @@ pub fn supervise(
 }
 
 struct ChildRun {
+    spawn_error: Option<String>,
     report: Option<Report>,
     finished: bool,
     status: String,
@@ -182,9 +187,10 @@ fn run_child(target: &Target, mut cmd: Command, left: Duration) -> ChildRun {
         Ok(c) => c,
         Err(e) => {
             return ChildRun {
+                spawn_error: Some(e.to_string()),
                 report: None,
                 finished: true,
-                status: format!("cannot start: {e}"),
+                status: String::new(),
                 stderr_tail: String::new(),
             }
         }
@@ -246,6 +252,7 @@ fn run_child(target: &Target, mut cmd: Command, left: Duration) -> ChildRun {
     let stderr_tail = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     let (report, finished) = last.lock().unwrap_or_else(|e| e.into_inner()).clone();
     ChildRun {
+        spawn_error: None,
         report,
         finished,
         status,

@@ -569,12 +569,13 @@ mod tests {
     }
 
     /// Found by `nic bench fuzz --target extract-pdf`: for a degenerate text matrix
-    /// pdftohtml prints `width="-2147483648"`, and the heading rules' sums of coordinates
-    /// overflowed (a panic with overflow checks, nonsense without).
+    /// pdftohtml prints `width="-2147483648"` or a font size of `-1e30`, and the heading
+    /// rules' sums of coordinates and the negated size overflowed (a panic with overflow
+    /// checks, nonsense without).
     #[test]
     fn absurd_pdftohtml_coordinates_do_not_overflow() {
         let mut xml = String::from(
-            r#"<page number="1"><fontspec id="0" size="20" family="Helvetica-Bold"/><fontspec id="1" size="10" family="Helvetica"/>"#,
+            r#"<page number="1"><fontspec id="0" size="20" family="Helvetica-Bold"/><fontspec id="1" size="-1e30" family="Helvetica"/>"#,
         );
         let coords = ["-2147483648", "2147483647", "1e30", "-1e30", "108", "0"];
         for (i, t) in coords.iter().enumerate() {

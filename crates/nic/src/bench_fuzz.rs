@@ -89,7 +89,14 @@ pub fn run(a: FuzzArgs) -> Result<ExitCode> {
         let r = if a.in_process {
             nic_fuzz::run_target(t, &o)
         } else {
-            let exe = std::env::current_exe().context("locating the nic binary")?;
+            // This very binary, even when a rebuild has replaced the file meanwhile
+            // (current_exe() then names a deleted path).
+            let proc_exe = std::path::Path::new("/proc/self/exe");
+            let exe = if proc_exe.exists() {
+                proc_exe.to_path_buf()
+            } else {
+                std::env::current_exe().context("locating the nic binary")?
+            };
             nic_fuzz::supervise(t, &o, &|spec| {
                 let mut c = Command::new(&exe);
                 c.args(["bench", "fuzz", "--child", "--target", spec.target])

@@ -132,6 +132,10 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// rules add and double coordinates in `i32`.
 const MAX_COORD: f32 = 1_000_000.0;
 
+/// Font sizes beyond this are clamped (pdftohtml prints what the PDF's matrices give, and
+/// the style ranking negates `size × 10` as an `i32`).
+const MAX_FONT_SIZE: f32 = 10_000.0;
+
 fn num(tag: &str, name: &str) -> i32 {
     attr(tag, name)
         .and_then(|v| v.trim().parse::<f32>().ok())
@@ -220,7 +224,8 @@ pub fn parse_xml(xml: &str) -> Vec<TextBox> {
                 if let Some(id) = attr(tag, "id") {
                     let size = attr(tag, "size")
                         .and_then(|s| s.parse::<f32>().ok())
-                        .unwrap_or(0.0);
+                        .filter(|s| s.is_finite())
+                        .map_or(0.0, |s| s.clamp(-MAX_FONT_SIZE, MAX_FONT_SIZE));
                     let bold = attr(tag, "family").is_some_and(bold_family);
                     fonts.insert(id.to_string(), (size, bold));
                 }
