@@ -1346,7 +1346,7 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
     // One unkilled reload under load: its duration bounds the kill delays.
     kit.corpus.mutate(&mut kit.rng)?;
     let load = Load::start(&srv.addr, kit.clients, 0);
-    let t_reload = kit
+    let mut t_reload = kit
         .reload_and_check(&srv, data)
         .map_err(|e| anyhow::anyhow!("the unkilled reload failed: {e}"))?;
     let (_, errors) = load.stop();
@@ -1354,6 +1354,7 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
         bail!("/api/ask failed during the unkilled reload: {}", e.1);
     }
     println!("reload: unkilled reload under load {t_reload:.1} s");
+    let measured = t_reload;
 
     for i in 1..=n {
         if t.stopped() {
@@ -1367,6 +1368,7 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
         let (tx, rx) = mpsc::channel();
         let addr = srv.addr.clone();
         let reloader = std::thread::spawn(move || {
+            let started = Instant::now();
             let r = http(
                 &addr,
                 "POST",
@@ -1374,9 +1376,10 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
                 Some("{}"),
                 Duration::from_secs(3600),
             );
-            let _ = tx.send(r.map(|(code, _)| code));
+            let _ = tx.send(r.map(|(code, _)| (code, started.elapsed().as_secs_f64())));
         });
-        let delay = Duration::from_secs_f64(kit.rng.unit() * t_reload);
+        let budget = t_reload;
+        let delay = Duration::from_secs_f64(kit.rng.unit() * budget);
         std::thread::sleep(delay);
         let written = health(&srv.addr)
             .ok()
@@ -1396,12 +1399,13 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
         };
         *t.phases.entry(phase.clone()).or_default() += 1;
         let mut res: Result<(), String> = killed;
-        if res.is_ok() {
-            if let Some(Ok(code)) = reload_done {
-                if code != 200 {
-                    res = Err(format!("the reload answered HTTP {code}"));
-                }
+        if let Some(Ok((code, secs))) = reload_done {
+            if code != 200 && res.is_ok() {
+                res = Err(format!("the reload answered HTTP {code}"));
             }
+            // A reload that beat its kill says how long reloads take now (the first,
+            // measured one can be much longer): later delays are drawn over the estimate.
+            t_reload = ((t_reload + secs) / 2.0).clamp(0.2 * measured, 1.5 * measured);
         }
         if res.is_ok() {
             if let Some((_, e)) = errors.iter().find(|(at, _)| *at < kill_at) {
@@ -1430,7 +1434,7 @@ fn reload_campaign(kit: &mut Kit, data: &Path, srv: Srv, n: usize) -> Result<(Ta
             res = kit.reload_and_check(&srv, data).map(|_| ());
         }
         println!(
-            "reload {label}: killed at {:.2} s of ~{t_reload:.1} s, phase {phase} -> {}",
+            "reload {label}: killed at {:.2} s of ~{budget:.1} s, phase {phase} -> {}",
             delay.as_secs_f64(),
             match &res {
                 Ok(()) => "recovered".to_string(),
